@@ -1,0 +1,127 @@
+# todod: `make` builds build/todod; `make run` sets up and serves;
+# `make test` sets up and runs every test; `make fuzz`, `make bench`.
+# VARIANT=asan builds under AddressSanitizer + UBSan into build/asan,
+# VARIANT=fuzz builds libFuzzer targets with clang into build/fuzz.
+
+VARIANT ?= release
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+LIBS := libmicrohttpd jansson libsodium sqlite3
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror
+
+ifeq ($(VARIANT),asan)
+OUT := build/asan
+OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(VARIANT),fuzz)
+CC := clang
+OUT := build/fuzz
+OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -DTODOD_FUZZ
+else
+OUT := build
+OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS))
+PKG_LIBS = $(shell pkg-config --libs $(LIBS))
+CFLAGS ?=
+CPPFLAGS += -Isrc -I$(OUT)/gen -D_GNU_SOURCE -DTODOD_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS = $(PKG_LIBS) -lpthread
+
+SRCS := $(shell find src -name '*.c' | sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+GEN_SRCS := $(OUT)/gen/migrations_sqlite.c
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o) $(GEN_SRCS:.c=.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all run test unit api fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan
+.DEFAULT_GOAL := all
+
+all: $(OUT)/todod
+
+$(OUT)/todod: $(OUT)/obj/main.o $(OUT)/libtodod.a
+	@echo "  LINK $@"
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LDLIBS)
+
+$(OUT)/libtodod.a: $(LIB_OBJS)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(OUT)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC   $<"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/embed.sh migrations_sqlite $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/%.o: $(OUT)/gen/%.c
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libtodod.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST $@"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OUT)/libtodod.a $(LDLIBS) -lcmocka
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtodod.a
+	@echo "  FUZZ $@"
+	$(Q)clang $(CPPFLAGS) -std=c17 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)
+
+# ---- entry points -------------------------------------------------------
+
+setup-run:
+	@sh scripts/setup.sh run
+
+setup-test:
+	@sh scripts/setup.sh test
+
+run: setup-run
+	@$(MAKE) --no-print-directory all
+	./build/todod serve
+
+asan:
+	@$(MAKE) --no-print-directory VARIANT=asan build/asan/todod $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+
+unit: asan
+	@set -e; for t in $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%); do echo "== $$t"; $$t; done
+
+api: all asan
+	TODOD_BIN=build/todod node --test --test-concurrency=2 tests/api/
+	TODOD_BIN=build/asan/todod TODOD_ASAN=1 node --test --test-concurrency=2 tests/api/
+
+fuzz-build:
+	@$(MAKE) --no-print-directory VARIANT=fuzz $(FUZZ_BINS)
+
+fuzz-replay: fuzz-build
+	@set -e; for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f); mkdir -p tests/fuzz/corpus/$$name; \
+		echo "== replay $$name"; $$f -runs=0 tests/fuzz/corpus/$$name; done
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f); mkdir -p tests/fuzz/corpus/$$name build/fuzz/found/$$name; \
+		echo "== fuzz $$name for $(FUZZ_SECONDS)s (new inputs in build/fuzz/found/$$name)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/found/$$name tests/fuzz/corpus/$$name; done
+
+test: setup-test
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-replay
+	@$(MAKE) --no-print-directory api
+
+bench:
+	@sh scripts/setup.sh bench
+	@$(MAKE) --no-print-directory all
+	sh bench/run.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,363 @@
+/* auth_api.c: register, login, logout, me.
+ * Password hashing runs on the worker pool: the handler suspends its
+ * connection, the job hashes or verifies, then resumes it, and the second
+ * half of the handler finishes on an HTTP thread. A login is checked against
+ * the rate limit twice: read-only on the HTTP thread (so a locked-out storm
+ * is refused at once, without queueing), then for real on the worker, where
+ * the attempt is counted as a failure before its password is checked and
+ * forgotten if it succeeds. Logins queue for the workers, so an attempt sees
+ * the outcome of the ones before it: guesses sent in parallel cannot get
+ * past the limit, and correct ones sent in parallel all succeed. */
+#include "api/api.h"
+#include "api/input.h"
+#include "api/render.h"
+#include "auth/password.h"
+#include "auth/session.h"
+#include "core/clock.h"
+#include "http/request.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_BYTES (LIMIT_EMAIL_BYTES + 16)
+
+enum job_kind { JOB_HASH, JOB_VERIFY };
+
+/* Shared by a request and its job; the request owns it (state_free). */
+struct auth_job {
+	struct request *r;
+	enum job_kind kind;
+	char password[LIMIT_PASSWORD_BYTES + 1];
+	size_t password_len;
+	char hash[PASSWORD_HASH_BYTES];     /* register: the new hash */
+	char new_hash[PASSWORD_HASH_BYTES]; /* verify: a stronger rehash, when made */
+	bool rehashed;
+	status result;
+	/* what the second half needs */
+	bool user_found;
+	struct user user;
+	struct register_input reg;
+	store *store;
+	const struct config *cfg;
+	char email[LIMIT_EMAIL_BYTES + 1];
+	char email_key[KEY_BYTES];
+	char client_key[KEY_BYTES];
+	const char *dummy_hash;
+	int64_t retry_after;
+};
+
+static void job_free(void *state)
+{
+	struct auth_job *job = state;
+
+	if (!job)
+		return;
+	sodium_memzero(job, sizeof(*job));
+	free(job);
+}
+
+/* A login on a pool thread: count the attempt (or refuse it), verify,
+ * forget the attempt when it succeeded. */
+static status login_attempt(struct auth_job *job)
+{
+	const struct config *cfg = job->cfg;
+	int64_t attempt = 0;
+	store_conn *c;
+	status st = store_conn_get(job->store, &c);
+
+	if (st == STATUS_OK)
+		st = store_login_reserve(c, job->email_key, job->client_key, clock_now_ms(),
+					 LIMIT_LOGIN_WINDOW_S * 1000LL, cfg->login_max_failures,
+					 cfg->login_max_failures_client, &attempt, &job->retry_after);
+	if (st != STATUS_OK)
+		return st;
+	st = store_user_by_email(c, job->email, &job->user);
+	if (st != STATUS_OK && st != STATUS_NOT_FOUND)
+		return st;
+	job->user_found = st == STATUS_OK;
+	st = password_verify(job->user_found ? job->user.password_hash : job->dummy_hash, job->password,
+			     job->password_len);
+	if (st == STATUS_OK && !job->user_found)
+		st = STATUS_INVALID_CREDENTIALS;
+	if (st != STATUS_OK)
+		return st;
+	if (password_needs_rehash(job->user.password_hash))
+		job->rehashed = password_hash(job->password, job->password_len, job->new_hash) == STATUS_OK;
+	return store_login_succeeded(c, job->email_key, attempt);
+}
+
+/* Runs on a pool thread. */
+static void job_run(void *arg)
+{
+	struct auth_job *job = arg;
+
+	if (job->kind == JOB_HASH)
+		job->result = password_hash(job->password, job->password_len, job->hash);
+	else
+		job->result = login_attempt(job);
+	sodium_memzero(job->password, sizeof(job->password));
+	request_resume(job->r);
+}
+
+/* Hands job to the pool and suspends r until it is done; a full queue
+ * resumes at once with STATUS_UNAVAILABLE. */
+static void run_job(struct request *r, struct auth_job *job, route_handler resume)
+{
+	job->r = r;
+	r->state = job;
+	r->state_free = job_free;
+	request_suspend(r, resume);
+	if (workpool_submit(r->app->hash_pool, job_run, job) != STATUS_OK) {
+		job->result = STATUS_UNAVAILABLE;
+		request_resume(r);
+	}
+}
+
+static void fail(struct request *r, status st, const struct verr *e)
+{
+	switch (st) {
+	case STATUS_INVALID:
+		if (e) {
+			respond_invalid(r, e);
+			return;
+		}
+		respond_error(r, STATUS_INTERNAL, "internal error");
+		return;
+	case STATUS_BAD_REQUEST: respond_error(r, st, "request body must be a JSON object"); return;
+	case STATUS_CONFLICT: respond_error(r, st, "an account with this email already exists"); return;
+	case STATUS_INVALID_CREDENTIALS: respond_error(r, st, "invalid email or password"); return;
+	case STATUS_UNAUTHORIZED: respond_error(r, st, "missing, invalid or expired token"); return;
+	case STATUS_UNAVAILABLE: respond_error(r, st, "service busy, try again"); return;
+	case STATUS_NOMEM: respond_error(r, st, "out of memory"); return;
+	default: respond_error(r, STATUS_INTERNAL, "internal error"); return;
+	}
+}
+
+/* The 200/201 answer: user, token (also as the cookie), its lifetime. */
+static void respond_session(struct request *r, unsigned code, const struct user *u, const char *sid)
+{
+	const struct config *cfg = r->app->cfg;
+	char *token = NULL;
+	buf cookie = BUF_INIT;
+	buf b = BUF_INIT;
+	status st = session_issue(&cfg->key, sid, u->id, u->email, clock_now_ms(), cfg->token_ttl, &token);
+
+	if (st != STATUS_OK) {
+		fail(r, st, NULL);
+		return;
+	}
+	buf_append_str(&cookie, "todod_token=");
+	buf_append_str(&cookie, token);
+	buf_append_str(&cookie, "; Path=/; HttpOnly; SameSite=Strict; Max-Age=");
+	buf_append_i64(&cookie, cfg->token_ttl);
+	if (r->secure)
+		buf_append_str(&cookie, "; Secure");
+	if (!buf_failed(&cookie))
+		request_header(r, "Set-Cookie", cookie.data);
+	/* From here on the request acts for u (the log names it). */
+	memcpy(r->caller.user_id, u->id, sizeof(r->caller.user_id));
+	r->authenticated = true;
+	buf_append_str(&b, "{\"user\":");
+	render_user(&b, u);
+	buf_append_str(&b, ",\"access_token\":");
+	json_put_cstring(&b, token);
+	buf_append_str(&b, ",\"token_type\":\"bearer\",\"expires_in\":");
+	buf_append_i64(&b, cfg->token_ttl);
+	buf_append_char(&b, '}');
+	sodium_memzero(token, strlen(token));
+	free(token);
+	if (cookie.data)
+		sodium_memzero(cookie.data, cookie.cap);
+	buf_free(&cookie);
+	respond_json(r, code, &b);
+}
+
+/* register ------------------------------------------------------------- */
+
+static void register_finish(struct request *r)
+{
+	struct auth_job *job = r->state;
+	struct user *u = &job->user;
+	char sid[RANDOM_TOKEN_BYTES + 1];
+	int64_t now = clock_now_ms();
+	store_conn *c;
+	status st = job->result;
+
+	if (st == STATUS_OK)
+		st = store_conn_get(r->app->store, &c);
+	if (st != STATUS_OK) {
+		fail(r, st, NULL);
+		return;
+	}
+	random_uuid(u->id);
+	memcpy(u->email, job->reg.email, sizeof(u->email));
+	memcpy(u->name, job->reg.name, sizeof(u->name));
+	memcpy(u->password_hash, job->hash, sizeof(u->password_hash));
+	u->created_at = now;
+	random_token(sid);
+	st = store_user_create(c, u, sid, now + r->app->cfg->token_ttl * 1000);
+	if (st != STATUS_OK) {
+		fail(r, st, NULL);
+		return;
+	}
+	respond_session(r, 201, u, sid);
+}
+
+void api_register(struct request *r)
+{
+	struct verr e = {0};
+	struct auth_job *job = calloc(1, sizeof(*job));
+	status st;
+
+	if (!job) {
+		fail(r, STATUS_NOMEM, NULL);
+		return;
+	}
+	st = input_register(r->body.data, r->body.len, &job->reg, &e);
+	if (st != STATUS_OK) {
+		job_free(job);
+		fail(r, st, &e);
+		return;
+	}
+	job->kind = JOB_HASH;
+	memcpy(job->password, job->reg.password, job->reg.password_len + 1);
+	job->password_len = job->reg.password_len;
+	sodium_memzero(job->reg.password, sizeof(job->reg.password));
+	run_job(r, job, register_finish);
+}
+
+/* login ---------------------------------------------------------------- */
+
+static void respond_rate_limited(struct request *r, int64_t retry_after)
+{
+	buf ra = BUF_INIT;
+
+	buf_append_i64(&ra, retry_after > 0 ? retry_after : 1);
+	if (!buf_failed(&ra))
+		request_header(r, "Retry-After", ra.data);
+	buf_free(&ra);
+	respond_error(r, STATUS_RATE_LIMITED, "too many failed sign-ins, try again later");
+}
+
+static void login_finish(struct request *r)
+{
+	struct auth_job *job = r->state;
+	char sid[RANDOM_TOKEN_BYTES + 1];
+	int64_t now = clock_now_ms();
+	store_conn *c;
+	status st = job->result;
+
+	if (st == STATUS_RATE_LIMITED) {
+		respond_rate_limited(r, job->retry_after);
+		return;
+	}
+	if (st == STATUS_OK)
+		st = store_conn_get(r->app->store, &c);
+	if (st == STATUS_OK && job->rehashed)
+		st = store_user_set_password_hash(c, job->user.id, job->new_hash);
+	if (st == STATUS_OK) {
+		random_token(sid);
+		st = store_session_create(c, sid, job->user.id, now, now + r->app->cfg->token_ttl * 1000);
+	}
+	if (st != STATUS_OK) {
+		fail(r, st, NULL);
+		return;
+	}
+	respond_session(r, 200, &job->user, sid);
+}
+
+static void key_of(char out[KEY_BYTES], const char *prefix, const char *value)
+{
+	size_t p = strlen(prefix), v = strnlen(value, KEY_BYTES - p - 1);
+
+	memcpy(out, prefix, p);
+	memcpy(out + p, value, v);
+	out[p + v] = '\0';
+}
+
+void api_login(struct request *r)
+{
+	const struct config *cfg = r->app->cfg;
+	struct verr e = {0};
+	struct login_input in;
+	struct auth_job *job = calloc(1, sizeof(*job));
+	store_conn *c;
+	status st;
+
+	if (!job) {
+		fail(r, STATUS_NOMEM, NULL);
+		return;
+	}
+	st = input_login(r->body.data, r->body.len, &in, &e);
+	if (st == STATUS_OK)
+		st = store_conn_get(r->app->store, &c);
+	if (st != STATUS_OK)
+		goto failed;
+	key_of(job->email_key, "email:", in.email);
+	key_of(job->client_key, "client:", r->client);
+	st = store_login_reserve(c, job->email_key, job->client_key, clock_now_ms(), LIMIT_LOGIN_WINDOW_S * 1000LL,
+				 cfg->login_max_failures, cfg->login_max_failures_client, NULL, &job->retry_after);
+	if (st == STATUS_RATE_LIMITED) {
+		respond_rate_limited(r, job->retry_after);
+		goto done;
+	}
+	if (st != STATUS_OK)
+		goto failed;
+	job->kind = JOB_VERIFY;
+	job->store = r->app->store;
+	job->cfg = cfg;
+	job->dummy_hash = r->app->dummy_hash;
+	memcpy(job->email, in.email, sizeof(job->email));
+	memcpy(job->password, in.password, in.password_len + 1);
+	job->password_len = in.password_len;
+	sodium_memzero(&in, sizeof(in));
+	run_job(r, job, login_finish);
+	return;
+failed:
+	fail(r, st, &e);
+done:
+	sodium_memzero(&in, sizeof(in));
+	job_free(job);
+}
+
+/* logout and me -------------------------------------------------------- */
+
+void api_logout(struct request *r)
+{
+	store_conn *c;
+	status st = store_conn_get(r->app->store, &c);
+
+	if (st == STATUS_OK)
+		st = store_session_revoke(c, r->caller.sid, clock_now_ms());
+	if (st != STATUS_OK) {
+		fail(r, st, NULL);
+		return;
+	}
+	request_header(r, "Set-Cookie",
+		       r->secure ? "todod_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+				 : "todod_token=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	respond_empty(r, 204);
+}
+
+void api_me(struct request *r)
+{
+	struct user u;
+	store_conn *c;
+	buf b = BUF_INIT;
+	status st = store_conn_get(r->app->store, &c);
+
+	if (st == STATUS_OK)
+		st = store_user_by_id(c, r->caller.user_id, &u);
+	if (st == STATUS_NOT_FOUND)
+		st = STATUS_UNAUTHORIZED;
+	if (st != STATUS_OK) {
+		fail(r, st, NULL);
+		return;
+	}
+	sodium_memzero(u.password_hash, sizeof(u.password_hash));
+	buf_append_str(&b, "{\"user\":");
+	render_user(&b, &u);
+	buf_append_char(&b, '}');
+	respond_json(r, 200, &b);
+}

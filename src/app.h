@@ -1,0 +1,20 @@
+/* app.h: what every request handler may reach, built once by main.
+ * Read-only after startup, so the HTTP threads share it without locks. */
+#ifndef TODOD_APP_H
+#define TODOD_APP_H
+
+#include "auth/password.h"
+#include "config.h"
+#include "core/workpool.h"
+#include "store/store.h"
+
+struct app {
+	const struct config *cfg;
+	store *store;
+	workpool *hash_pool;
+	/* A real hash of a random password: a login for an unknown email is
+	 * verified against it, so it costs the same time as a known one. */
+	char dummy_hash[PASSWORD_HASH_BYTES];
+};
+
+#endif

@@ -1,0 +1,57 @@
+/* password.c: argon2id hashing, verification and rehash checks on libsodium.
+ * The cost parameters are set here and nowhere else. Password length and
+ * content rules are the caller's; so is wiping the password afterwards. */
+#include "auth/password.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define OPSLIMIT               2ULL                       /* argon2 t */
+#define MEMLIMIT               ((size_t)19 * 1024 * 1024) /* argon2 m, 19 MiB */
+
+_Static_assert(PASSWORD_HASH_BYTES >= crypto_pwhash_STRBYTES, "an encoded hash must fit");
+
+status password_init(void)
+{
+	if (sodium_init() < 0)
+		return STATUS_INTERNAL;
+	/* Nothing to tune in the allocator: libsodium maps each hash's 19 MiB
+	 * with mmap and unmaps it when done, so it goes back to the system. */
+	return STATUS_OK;
+}
+
+status password_hash(const char *pw, size_t len, char out[PASSWORD_HASH_BYTES])
+{
+	char hash[crypto_pwhash_STRBYTES];
+
+	if (!pw && len > 0)
+		return STATUS_INTERNAL;
+	if (crypto_pwhash_str_alg(hash, pw ? pw : "", len, OPSLIMIT, MEMLIMIT,
+	                          crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return STATUS_NOMEM;
+	memcpy(out, hash, sizeof hash);
+	return STATUS_OK;
+}
+
+/* An encoded hash is a NUL-terminated string that fits PASSWORD_HASH_BYTES;
+ * libsodium reads it as a C string, so check the bound before handing it on. */
+static bool hash_is_bounded(const char *hash)
+{
+	return hash && strnlen(hash, PASSWORD_HASH_BYTES) < PASSWORD_HASH_BYTES;
+}
+
+status password_verify(const char *hash, const char *pw, size_t len)
+{
+	if (!hash_is_bounded(hash) || (!pw && len > 0))
+		return STATUS_INVALID_CREDENTIALS;
+	if (crypto_pwhash_str_verify(hash, pw ? pw : "", len) != 0)
+		return STATUS_INVALID_CREDENTIALS;
+	return STATUS_OK;
+}
+
+bool password_needs_rehash(const char *hash)
+{
+	if (!hash_is_bounded(hash))
+		return true;
+	return crypto_pwhash_str_needs_rehash(hash, OPSLIMIT, MEMLIMIT) != 0;
+}

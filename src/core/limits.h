@@ -1,0 +1,51 @@
+/* limits.h: every input ceiling of todod, declared once.
+ * Each is checked before anything is copied or parsed. Lengths named _CHARS
+ * count Unicode code points; _BYTES count bytes of UTF-8. */
+#ifndef TODOD_LIMITS_H
+#define TODOD_LIMITS_H
+
+/* HTTP */
+#define LIMIT_BODY_BYTES (64 * 1024)        /* larger: 413 */
+#define LIMIT_URI_BYTES 4096                /* path + query */
+#define LIMIT_QUERY_PARAMS 16               /* distinct parameters in a query */
+#define LIMIT_CONNECTIONS 4096              /* open connections at once */
+#define LIMIT_CONNECTION_MEMORY (32 * 1024) /* per-connection header buffer */
+#define LIMIT_CONNECTION_TIMEOUT_S 30       /* idle connection closed after */
+#define LIMIT_JSON_DEPTH 8                  /* nesting allowed in a body */
+#define LIMIT_TOKEN_BYTES 2048              /* a JWT longer is refused */
+#define LIMIT_ORIGIN_BYTES 512
+
+/* users */
+#define LIMIT_EMAIL_CHARS 254
+#define LIMIT_EMAIL_BYTES (LIMIT_EMAIL_CHARS * 4)
+#define LIMIT_PASSWORD_MIN_CHARS 8
+#define LIMIT_PASSWORD_CHARS 128
+#define LIMIT_PASSWORD_BYTES (LIMIT_PASSWORD_CHARS * 4)
+#define LIMIT_NAME_CHARS 100
+#define LIMIT_NAME_BYTES (LIMIT_NAME_CHARS * 4)
+#define LIMIT_HASH_BYTES 128 /* an encoded argon2id hash string */
+#define UUID_BYTES 36        /* text form, without the NUL */
+
+/* tasks */
+#define LIMIT_TITLE_CHARS 200
+#define LIMIT_TITLE_BYTES (LIMIT_TITLE_CHARS * 4)
+#define LIMIT_DESCRIPTION_CHARS 1000
+#define LIMIT_DESCRIPTION_BYTES (LIMIT_DESCRIPTION_CHARS * 4)
+#define LIMIT_QUERY_TEXT_CHARS 200 /* the q= search text */
+#define LIMIT_QUERY_TEXT_BYTES (LIMIT_QUERY_TEXT_CHARS * 4)
+#define LIMIT_PAGE_DEFAULT 50
+#define LIMIT_PAGE_MAX 100
+#define LIMIT_OFFSET_MAX 1000000000LL
+
+/* authentication */
+#define LIMIT_LOGIN_WINDOW_S (15 * 60)
+#define LIMIT_LOGIN_FAILURES_EMAIL 5    /* default of TODOD_LOGIN_MAX_FAILURES */
+#define LIMIT_LOGIN_FAILURES_CLIENT 50  /* per client address */
+#define LIMIT_HASH_QUEUE 256            /* queued password hashes; full: 503 */
+#define LIMIT_TOKEN_TTL_DEFAULT_S 604800
+#define LIMIT_TOKEN_TTL_MAX_S (366LL * 24 * 3600)
+#define LIMIT_TOKEN_LEEWAY_S 1
+#define LIMIT_SECRET_MIN_BYTES 32
+#define LIMIT_SECRET_MAX_BYTES 1024
+
+#endif

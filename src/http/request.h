@@ -1,0 +1,114 @@
+/* request.h: one HTTP request as the handlers see it, and the ways to answer.
+ * http/ fills the request (route, raw query, body, caller) before calling the
+ * route's handler; a handler answers exactly once, or suspends for slow work
+ * (request_suspend) and answers when it is resumed. */
+#ifndef TODOD_REQUEST_H
+#define TODOD_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "core/buf.h"
+#include "core/random.h"
+#include "http/router.h"
+
+struct MHD_Connection;
+
+#define REQUEST_HEADERS_MAX 4
+#define VERR_MAX 8
+#define VERR_FIELD_BYTES 64
+
+/* Validation errors: field name and message, for a 422 body. */
+struct verr {
+	unsigned n;
+	struct {
+		char field[VERR_FIELD_BYTES + 1];
+		const char *message; /* static text, e.g. "must be 1-200 characters" */
+	} items[VERR_MAX];
+};
+
+/* Records that field (name[0..len), shortened at a UTF-8 boundary when too
+ * long) breaks a rule; ignores errors past VERR_MAX. */
+void verr_add(struct verr *e, const char *name, size_t len, const char *message);
+
+/* The authenticated caller, from a verified token and a live session. */
+struct principal {
+	char user_id[UUID_BYTES + 1];
+	char sid[STORE_SID_BYTES + 1];
+	bool via_cookie;
+};
+
+struct request {
+	/* filled by http/ */
+	struct MHD_Connection *conn;
+	const struct app *app;
+	unsigned method;
+	char method_name[8];      /* as sent, for the log; "-" when unknown */
+	char *uri;                /* owned: the raw request target */
+	const char *path;         /* into uri, NUL-terminated */
+	size_t path_len;
+	const char *query;        /* into uri, raw, without '?'; "" when absent */
+	size_t query_len;
+	struct route_match match;
+	buf body;                 /* the request body; body.len == 0 when none */
+	bool has_body;
+	bool body_too_large;
+	struct principal caller;  /* valid when authenticated */
+	bool authenticated;
+	char client[64];          /* the client address used for limits */
+	bool secure;              /* served over HTTPS (behind a trusted proxy) */
+
+	/* for handlers across a suspension */
+	route_handler resume;     /* called, instead of the route's handler, when resumed */
+	void *state;              /* the handler's own; freed with state_free at the end */
+	void (*state_free)(void *state);
+	bool suspended;
+
+	/* the answer */
+	bool answered;
+	unsigned http_code;
+	unsigned nheaders;
+	struct {
+		const char *name; /* static */
+		char *value;      /* owned */
+	} headers[REQUEST_HEADERS_MAX];
+
+	int64_t start_us;
+	bool started;             /* headers seen: the route is known */
+};
+
+/* Adds a header to the coming answer (value copied). */
+void request_header(struct request *r, const char *name, const char *value);
+
+/* The value of a request header, or NULL. */
+const char *request_header_get(const struct request *r, const char *name);
+
+/* Answers with code and the JSON in body (taken: body is left empty). */
+void respond_json(struct request *r, unsigned code, buf *body);
+
+/* Answers with code and no body (204). */
+void respond_empty(struct request *r, unsigned code);
+
+/* Answers with the error body for st: {"error":{"code","message"}}. message
+ * must be safe to show (it never echoes input or secrets). */
+void respond_error(struct request *r, status st, const char *message);
+
+/* Answers 422 validation_failed with the fields of e. */
+void respond_invalid(struct request *r, const struct verr *e);
+
+/* Suspends the connection until request_resume; the handler returns at once
+ * and r->resume runs on an HTTP thread when resumed. */
+void request_suspend(struct request *r, route_handler resume);
+
+/* Wakes a suspended request; may be called from any thread. */
+void request_resume(struct request *r);
+
+/* Path parameter i as a NUL-free slice. */
+static inline struct route_param request_param(const struct request *r, unsigned i)
+{
+	return r->match.params[i];
+}
+
+#endif

@@ -1,0 +1,157 @@
+/* response.c: every answer todod gives goes through here.
+ * The single place that turns a status into an HTTP code and the one error
+ * body, and that puts the security headers on every response. */
+#include "http/request.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+void verr_add(struct verr *e, const char *name, size_t len, const char *message)
+{
+	if (e->n >= VERR_MAX)
+		return;
+	if (len > VERR_FIELD_BYTES) {
+		len = VERR_FIELD_BYTES;
+		while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+			len--;
+	}
+	memcpy(e->items[e->n].field, name, len);
+	e->items[e->n].field[len] = '\0';
+	e->items[e->n].message = message;
+	e->n++;
+}
+
+void request_header(struct request *r, const char *name, const char *value)
+{
+	if (r->nheaders >= REQUEST_HEADERS_MAX)
+		return;
+	char *copy = strdup(value);
+	if (!copy)
+		return;
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = copy;
+	r->nheaders++;
+}
+
+const char *request_header_get(const struct request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static void add_security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+/* Queues resp with the headers gathered so far. */
+static void queue(struct request *r, unsigned code, struct MHD_Response *resp, bool json)
+{
+	if (!resp) {
+		r->http_code = 500;
+		r->answered = true;
+		return;
+	}
+	add_security_headers(resp);
+	if (json)
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	for (unsigned i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	MHD_queue_response(r->conn, code, resp);
+	MHD_destroy_response(resp);
+	r->http_code = code;
+	r->answered = true;
+}
+
+void respond_json(struct request *r, unsigned code, buf *body)
+{
+	size_t len;
+	char *data = buf_take(body, &len);
+
+	if (!data) {
+		respond_error(r, STATUS_NOMEM, "out of memory");
+		return;
+	}
+	queue(r, code, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE), true);
+}
+
+void respond_empty(struct request *r, unsigned code)
+{
+	queue(r, code, MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT), false);
+}
+
+/* The fixed bodies used when memory is short: no allocation needed. */
+static const char oom_body[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+
+static void respond_body(struct request *r, status st, buf *b)
+{
+	unsigned code = status_http_code(st);
+
+	if (buf_failed(b)) {
+		buf_free(b);
+		queue(r, 500,
+		     MHD_create_response_from_buffer(sizeof(oom_body) - 1, (void *)oom_body,
+						     MHD_RESPMEM_PERSISTENT),
+		     true);
+		return;
+	}
+	if (st == STATUS_UNAUTHORIZED || st == STATUS_INVALID_CREDENTIALS)
+		request_header(r, "WWW-Authenticate", "Bearer");
+	respond_json(r, code, b);
+}
+
+static void error_head(buf *b, status st, const char *message)
+{
+	buf_append_str(b, "{\"error\":{\"code\":");
+	json_put_cstring(b, status_code_name(st));
+	buf_append_str(b, ",\"message\":");
+	json_put_cstring(b, message);
+}
+
+void respond_error(struct request *r, status st, const char *message)
+{
+	buf b = BUF_INIT;
+
+	error_head(&b, st, message);
+	buf_append_str(&b, "}}");
+	respond_body(r, st, &b);
+}
+
+void respond_invalid(struct request *r, const struct verr *e)
+{
+	buf b = BUF_INIT;
+	buf msg = BUF_INIT;
+
+	for (unsigned i = 0; i < e->n; i++) {
+		if (i)
+			buf_append_str(&msg, "; ");
+		buf_append_str(&msg, e->items[i].field);
+		buf_append_char(&msg, ' ');
+		buf_append_str(&msg, e->items[i].message);
+	}
+	error_head(&b, STATUS_INVALID, e->n && !buf_failed(&msg) ? msg.data : "invalid input");
+	buf_free(&msg);
+	buf_append_str(&b, ",\"fields\":{");
+	for (unsigned i = 0; i < e->n; i++) {
+		json_put_key(&b, i == 0, e->items[i].field);
+		json_put_cstring(&b, e->items[i].message);
+	}
+	buf_append_str(&b, "}}}");
+	respond_body(r, STATUS_INVALID, &b);
+}
+
+void request_suspend(struct request *r, route_handler resume)
+{
+	r->resume = resume;
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void request_resume(struct request *r)
+{
+	MHD_resume_connection(r->conn);
+}

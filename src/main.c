@@ -1,0 +1,149 @@
+/* main.c: flags -> config -> store -> worker pool -> server -> signals ->
+ * teardown in reverse. SIGTERM or SIGINT stops accepting, lets requests in
+ * flight finish (at most DRAIN_MS), closes the database and exits 0. */
+#include "api/input.h"
+#include "app.h"
+#include "auth/password.h"
+#include "config.h"
+#include "http/server.h"
+
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define DRAIN_MS 8000
+
+static int fail(const char *what, const char *why)
+{
+	fprintf(stderr, "todod: %s%s%s\n", what, why ? ": " : "", why ? why : "");
+	return 1;
+}
+
+/* Room for every connection the server allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int open_store(const struct config *cfg, store **out)
+{
+	status st = store_open(cfg->db_url, out);
+
+	if (st == STATUS_INVALID)
+		return fail("cannot open database", "this build serves sqlite: URLs only");
+	if (st != STATUS_OK)
+		return fail("cannot open database", status_code_name(st));
+	st = store_migrate(*out);
+	if (st != STATUS_OK) {
+		store_close(*out);
+		*out = NULL;
+		return fail("cannot migrate database", status_code_name(st));
+	}
+	return 0;
+}
+
+/* Blocks until SIGTERM or SIGINT (blocked in every thread). */
+static void wait_for_signal(const sigset_t *set)
+{
+	int sig = 0;
+
+	while (sigwait(set, &sig) != 0)
+		;
+	fprintf(stderr, "todod: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static int serve(struct config *cfg, const sigset_t *signals)
+{
+	struct app app = {.cfg = cfg};
+	char err[CONFIG_ERROR_BYTES];
+	char serr[256];
+	server *srv = NULL;
+	int rc = 1;
+	status st;
+
+	if (config_load_secret(cfg, err) != STATUS_OK)
+		return fail(err, NULL);
+	if (open_store(cfg, &app.store) != 0)
+		goto done;
+	/* A real hash to verify unknown emails against: same cost as a real one. */
+	unsigned char random_pw[16];
+	randombytes_buf(random_pw, sizeof(random_pw));
+	st = password_hash((const char *)random_pw, sizeof(random_pw), app.dummy_hash);
+	sodium_memzero(random_pw, sizeof(random_pw));
+	if (st != STATUS_OK) {
+		fail("cannot prepare password hashing", status_code_name(st));
+		goto done;
+	}
+	if (workpool_new(cfg->hash_threads, LIMIT_HASH_QUEUE, &app.hash_pool) != STATUS_OK) {
+		fail("cannot start worker threads", NULL);
+		goto done;
+	}
+	if (server_start(&app, &srv, serr) != STATUS_OK) {
+		fail(serr, NULL);
+		goto done;
+	}
+	wait_for_signal(signals);
+	server_quiesce(srv);
+	unsigned left = server_drain(srv, DRAIN_MS);
+	if (left)
+		fprintf(stderr, "todod: %u requests still in flight, closing them\n", left);
+	rc = 0;
+done:
+	/* The pool first: its jobs resume connections the server still holds. */
+	workpool_free(app.hash_pool);
+	server_stop(srv);
+	store_close(app.store);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[CONFIG_ERROR_BYTES];
+	sigset_t signals;
+	int rc;
+
+	if (config_load(&cfg, argc, argv, err) != STATUS_OK) {
+		fprintf(stderr, "todod: %s\n", err);
+		return 2;
+	}
+	if (cfg.command == COMMAND_HELP) {
+		fputs(config_usage, stdout);
+		return 0;
+	}
+	if (cfg.command == COMMAND_VERSION) {
+		printf("todod %s\n", TODOD_VERSION);
+		return 0;
+	}
+	if (password_init() != STATUS_OK)
+		return fail("cannot initialise cryptography", NULL);
+	input_init();
+	if (config_make_data_dir(&cfg, err) != STATUS_OK)
+		return fail(err, NULL);
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+
+	if (cfg.command == COMMAND_MIGRATE) {
+		store *s = NULL;
+		rc = open_store(&cfg, &s);
+		store_close(s);
+		if (rc == 0)
+			fprintf(stderr, "todod: migrations applied\n");
+	} else {
+		rc = serve(&cfg, &signals);
+	}
+	config_wipe(&cfg);
+	return rc;
+}

@@ -1,0 +1,1024 @@
+/* sqlite.c: the SQLite backend of the store.
+ * One sqlite3 handle per connection (WAL, foreign keys on, busy timeout),
+ * every statement prepared once from the fixed table below and kept; values
+ * only ever travel as bound parameters. Argument checks and the choice of
+ * connection per thread are store.c's. */
+#include "store/store_int.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/embedded.h"
+#include "core/text.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+#define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
+/* ?2: filter by status, ?3: the completed value wanted; ?4: search, ?5: the
+ * search text, case-folded like the columns it is looked for in. */
+#define TASK_WHERE                                                                                           \
+	" WHERE user_id = ?1 AND (?2 = 0 OR completed = ?3)"                                                 \
+	" AND (?4 = 0 OR instr(todod_fold(title), ?5) > 0 OR instr(todod_fold(description), ?5) > 0)"
+#define TASK_PAGE(order)                                                                                     \
+	"SELECT " TASK_COLUMNS " FROM tasks" TASK_WHERE " ORDER BY " order " LIMIT ?6 OFFSET ?7"
+
+enum stmt_id {
+	STMT_BEGIN,
+	STMT_BEGIN_IMMEDIATE,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_PING,
+	STMT_MIGRATION_APPLIED,
+	STMT_MIGRATION_RECORD,
+	STMT_USER_INSERT,
+	STMT_USER_BY_EMAIL,
+	STMT_USER_BY_ID,
+	STMT_USER_SET_HASH,
+	STMT_SESSION_INSERT,
+	STMT_SESSION_CHECK,
+	STMT_SESSION_REVOKE,
+	STMT_SESSION_PRUNE,
+	STMT_LOGIN_PRUNE,
+	STMT_LOGIN_COUNT,
+	STMT_LOGIN_NTH,
+	STMT_LOGIN_INSERT,
+	STMT_LOGIN_FORGET_KEY,
+	STMT_LOGIN_FORGET_ID,
+	STMT_TASK_INSERT,
+	STMT_TASK_GET,
+	STMT_TASK_UPDATE,
+	STMT_TASK_DELETE,
+	STMT_TASK_COUNT,
+	STMT_TASK_PAGE_CREATED_DESC,
+	STMT_TASK_PAGE_CREATED_ASC,
+	STMT_TASK_PAGE_UPDATED_DESC,
+	STMT_TASK_PAGE_UPDATED_ASC,
+	STMT_TASK_PAGE_TITLE_DESC,
+	STMT_TASK_PAGE_TITLE_ASC,
+	STMT_COUNT
+};
+
+/* Schema-independent statements, prepared when the connection opens so a
+ * rollback never depends on memory being available later. */
+#define STMT_EAGER_COUNT (STMT_PING + 1)
+
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_BEGIN] = "BEGIN",
+	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_PING] = "SELECT 1",
+	[STMT_MIGRATION_APPLIED] = "SELECT 1 FROM schema_migrations WHERE version = ?1",
+	[STMT_MIGRATION_RECORD] = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+	[STMT_USER_INSERT] = "INSERT INTO users (id, email, name, password_hash, created_at)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_USER_BY_EMAIL] = "SELECT id, email, name, password_hash, created_at FROM users WHERE email = ?1",
+	[STMT_USER_BY_ID] = "SELECT id, email, name, password_hash, created_at FROM users WHERE id = ?1",
+	[STMT_USER_SET_HASH] = "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+	[STMT_SESSION_INSERT] =
+	    "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+	[STMT_SESSION_CHECK] = "SELECT 1 FROM sessions WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL"
+			       " AND expires_at > ?3",
+	[STMT_SESSION_REVOKE] = "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+	[STMT_SESSION_PRUNE] = "DELETE FROM sessions WHERE user_id = ?1"
+			       " AND (expires_at <= ?2 OR revoked_at IS NOT NULL)",
+	[STMT_LOGIN_PRUNE] = "DELETE FROM login_failures WHERE at <= ?1",
+	[STMT_LOGIN_COUNT] = "SELECT count(*) FROM login_failures WHERE key = ?1 AND at > ?2",
+	[STMT_LOGIN_NTH] =
+	    "SELECT at FROM login_failures WHERE key = ?1 AND at > ?2 ORDER BY at LIMIT 1 OFFSET ?3",
+	[STMT_LOGIN_INSERT] = "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
+	[STMT_LOGIN_FORGET_KEY] = "DELETE FROM login_failures WHERE key = ?1",
+	[STMT_LOGIN_FORGET_ID] = "DELETE FROM login_failures WHERE id = ?1",
+	[STMT_TASK_INSERT] = "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING " TASK_COLUMNS,
+	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1 AND user_id = ?2",
+	/* ?3: new title or NULL; ?4: set description to ?5; ?6: a
+	 * task_completed_change. One statement, so no other writer can come
+	 * between the read of the old values and the write. */
+	[STMT_TASK_UPDATE] = "UPDATE tasks SET title = coalesce(?3, title),"
+			     " description = CASE WHEN ?4 THEN ?5 ELSE description END,"
+			     " completed = CASE ?6 WHEN 1 THEN 0 WHEN 2 THEN 1 WHEN 3 THEN 1 - completed"
+			     " ELSE completed END,"
+			     " updated_at = max(?7, updated_at + 1)"
+			     " WHERE id = ?1 AND user_id = ?2 RETURNING " TASK_COLUMNS,
+	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2",
+	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks" TASK_WHERE,
+	[STMT_TASK_PAGE_CREATED_DESC] = TASK_PAGE("created_at DESC, id DESC"),
+	[STMT_TASK_PAGE_CREATED_ASC] = TASK_PAGE("created_at ASC, id ASC"),
+	[STMT_TASK_PAGE_UPDATED_DESC] = TASK_PAGE("updated_at DESC, id DESC"),
+	[STMT_TASK_PAGE_UPDATED_ASC] = TASK_PAGE("updated_at ASC, id ASC"),
+	[STMT_TASK_PAGE_TITLE_DESC] = TASK_PAGE("title COLLATE NOCASE DESC, id DESC"),
+	[STMT_TASK_PAGE_TITLE_ASC] = TASK_PAGE("title COLLATE NOCASE ASC, id ASC"),
+};
+
+/* [sort][ascending] */
+static const enum stmt_id task_page_stmt[3][2] = {
+	[TASK_SORT_CREATED] = {STMT_TASK_PAGE_CREATED_DESC, STMT_TASK_PAGE_CREATED_ASC},
+	[TASK_SORT_UPDATED] = {STMT_TASK_PAGE_UPDATED_DESC, STMT_TASK_PAGE_UPDATED_ASC},
+	[TASK_SORT_TITLE] = {STMT_TASK_PAGE_TITLE_DESC, STMT_TASK_PAGE_TITLE_ASC},
+};
+
+static const char migrations_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+					   "version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+					   " applied_at INTEGER NOT NULL) STRICT";
+
+static const char *const open_pragmas[] = {
+	"PRAGMA journal_mode = WAL",
+	"PRAGMA foreign_keys = ON",
+	"PRAGMA synchronous = NORMAL",
+};
+
+struct sqlite_conn {
+	struct store_conn base; /* first: store.c sees only this */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+static struct sqlite_conn *conn_of(struct store_conn *c)
+{
+	return (struct sqlite_conn *)c;
+}
+
+/* statements and errors ------------------------------------------------ */
+
+static status status_of(int rc)
+{
+	if (rc == SQLITE_OK || rc == SQLITE_DONE)
+		return STATUS_OK;
+	if (rc == SQLITE_IOERR_NOMEM)
+		return STATUS_NOMEM;
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		return STATUS_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+		return STATUS_UNAVAILABLE;
+	default:
+		return STATUS_INTERNAL;
+	}
+}
+
+static status stmt_get(struct sqlite_conn *c, enum stmt_id id, sqlite3_stmt **out)
+{
+	if (!c->stmt[id]) {
+		int rc = sqlite3_prepare_v3(c->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[id],
+					    NULL);
+
+		if (rc != SQLITE_OK)
+			return status_of(rc);
+	}
+	*out = c->stmt[id];
+	return STATUS_OK;
+}
+
+/* Readies a cached statement for its next use. Accepts NULL. */
+static void stmt_release(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Binders keep the first error in *rc and do nothing after it. Text is
+ * bound SQLITE_STATIC: every statement is released before its caller
+ * returns. */
+static void bind_text(sqlite3_stmt *st, int i, const char *s, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(st, i, v);
+}
+
+/* Steps once: STATUS_OK on a row, STATUS_NOT_FOUND when there is none. */
+static status step_row(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return STATUS_OK;
+	if (rc == SQLITE_DONE)
+		return STATUS_NOT_FOUND;
+	return status_of(rc);
+}
+
+/* Steps until the statement is done, skipping any rows. */
+static status step_done(sqlite3_stmt *st)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	return rc == SQLITE_DONE ? STATUS_OK : status_of(rc);
+}
+
+/* Runs fixed SQL text of one or more statements (schema work only). */
+static status exec_sql(struct sqlite_conn *c, const char *sql)
+{
+	return status_of(sqlite3_exec(c->db, sql, NULL, NULL, NULL));
+}
+
+/* Runs one of the parameterless statements (transaction control). */
+static status run(struct sqlite_conn *c, enum stmt_id id)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, id, &st);
+
+	if (rv == STATUS_OK)
+		rv = step_done(st);
+	stmt_release(st);
+	return rv;
+}
+
+/* Runs a statement whose one parameter is the text v. */
+static status run_text(struct sqlite_conn *c, enum stmt_id id, const char *v)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, id, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, v, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	stmt_release(st);
+	return rv;
+}
+
+/* Runs a statement whose one parameter is the integer v. */
+static status run_i64(struct sqlite_conn *c, enum stmt_id id, int64_t v)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, id, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_i64(st, 1, v, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	stmt_release(st);
+	return rv;
+}
+
+/* Ends the open transaction: commits when commit is true, else rolls back.
+ * Returns rv unless the commit itself fails; nothing is left half-written. */
+static status tx_finish(struct sqlite_conn *c, bool commit, status rv)
+{
+	if (commit) {
+		status crv = run(c, STMT_COMMIT);
+
+		if (crv == STATUS_OK)
+			return rv;
+		rv = crv;
+	}
+	if (!sqlite3_get_autocommit(c->db))
+		run(c, STMT_ROLLBACK);
+	return rv;
+}
+
+/* Copies a text column into a field of size cap; a longer value is an
+ * error, never cut. NULL reads as "". */
+static status column_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	int len = sqlite3_column_bytes(st, col);
+
+	if (!s) {
+		if (sqlite3_column_type(st, col) != SQLITE_NULL)
+			return STATUS_NOMEM;
+		dst[0] = '\0';
+		return STATUS_OK;
+	}
+	return text_copy(dst, cap, s, (size_t)len) ? STATUS_OK : STATUS_INTERNAL;
+}
+
+static status read_user(sqlite3_stmt *st, struct user *u)
+{
+	status rv = column_text(st, 0, u->id, sizeof(u->id));
+
+	if (rv == STATUS_OK)
+		rv = column_text(st, 1, u->email, sizeof(u->email));
+	if (rv == STATUS_OK)
+		rv = column_text(st, 2, u->name, sizeof(u->name));
+	if (rv == STATUS_OK)
+		rv = column_text(st, 3, u->password_hash, sizeof(u->password_hash));
+	u->created_at = sqlite3_column_int64(st, 4);
+	return rv;
+}
+
+/* Reads a row of TASK_COLUMNS. */
+static status read_task(sqlite3_stmt *st, struct task *t)
+{
+	status rv;
+
+	t->id = sqlite3_column_int64(st, 0);
+	rv = column_text(st, 1, t->user_id, sizeof(t->user_id));
+	if (rv == STATUS_OK)
+		rv = column_text(st, 2, t->title, sizeof(t->title));
+	t->has_description = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	if (rv == STATUS_OK)
+		rv = column_text(st, 3, t->description, sizeof(t->description));
+	t->completed = sqlite3_column_int64(st, 4) != 0;
+	t->created_at = sqlite3_column_int64(st, 5);
+	t->updated_at = sqlite3_column_int64(st, 6);
+	return rv;
+}
+
+/* connections ---------------------------------------------------------- */
+
+static void sqlite_conn_close(struct store_conn *base)
+{
+	struct sqlite_conn *c = conn_of(base);
+
+	if (!c)
+		return;
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	if (c->db)
+		sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
+	sqlite3_close_v2(c->db);
+	free(c);
+}
+
+/* todod_fold(text): the text lower-cased as core/text.c folds it, so the
+ * search is case-insensitive beyond ASCII. NULL stays NULL. */
+static void fold_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	int len = sqlite3_value_bytes(argv[0]);
+	char stack[1024];
+	char *out = stack;
+	size_t cap = (size_t)len * 2 + 4, n = 0;
+
+	(void)argc;
+	if (!text) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (cap > sizeof(stack) && !(out = sqlite3_malloc64(cap))) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (text_fold(out, cap, text, (size_t)len, &n))
+		sqlite3_result_text(ctx, out, (int)n, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_error(ctx, "todod_fold: result too long", -1);
+	if (out != stack)
+		sqlite3_free(out);
+}
+
+static status configure(struct sqlite_conn *c)
+{
+	int rc = sqlite3_extended_result_codes(c->db, 1);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(c->db, "todod_fold", 1,
+						SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+						fold_function, NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	/* Stricter SQL: double quotes name identifiers only, and the schema
+	 * tables cannot be written to. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(open_pragmas) / sizeof(open_pragmas[0]); i++)
+		rc = sqlite3_exec(c->db, open_pragmas[i], NULL, NULL, NULL);
+	for (int i = 0; rc == SQLITE_OK && i < STMT_EAGER_COUNT; i++)
+		rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL);
+	return rc == SQLITE_OK ? STATUS_OK : status_of(rc);
+}
+
+/* Any failure to open is STATUS_UNAVAILABLE but for lack of memory. */
+static status sqlite_conn_open(const char *path, struct store_conn **out)
+{
+	struct sqlite_conn *c = calloc(1, sizeof(*c));
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	int rc;
+	status rv;
+
+	if (!c)
+		return STATUS_NOMEM;
+	c->base.ops = &store_sqlite_ops;
+	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		rv = rc == SQLITE_NOMEM ? STATUS_NOMEM : STATUS_UNAVAILABLE;
+		goto done;
+	}
+	rv = configure(c);
+	if (rv != STATUS_OK && rv != STATUS_NOMEM)
+		rv = STATUS_UNAVAILABLE;
+done:
+	if (rv != STATUS_OK) {
+		sqlite_conn_close(&c->base);
+		return rv;
+	}
+	*out = &c->base;
+	return STATUS_OK;
+}
+
+static status sqlite_ping(struct store_conn *base)
+{
+	return run(conn_of(base), STMT_PING) == STATUS_OK ? STATUS_OK : STATUS_UNAVAILABLE;
+}
+
+/* migrations ------------------------------------------------------------ */
+
+/* The version of "NNN_name.sql": its leading digits, at least 1. */
+static status migration_version(const char *name, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i = 0;
+
+	while (i < 9 && name[i] >= '0' && name[i] <= '9')
+		v = v * 10 + (name[i++] - '0');
+	if (i == 0 || name[i] != '_' || v == 0)
+		return STATUS_INTERNAL;
+	*out = v;
+	return STATUS_OK;
+}
+
+static status migration_is_applied(struct sqlite_conn *c, int64_t version, bool *applied)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_MIGRATION_APPLIED, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_i64(st, 1, version, &rc);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	stmt_release(st);
+	if (rv != STATUS_OK && rv != STATUS_NOT_FOUND)
+		return rv;
+	*applied = rv == STATUS_OK;
+	return STATUS_OK;
+}
+
+static status migration_record(struct sqlite_conn *c, int64_t version, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_MIGRATION_RECORD, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_i64(st, 1, version, &rc);
+	bind_text(st, 2, name, &rc);
+	bind_i64(st, 3, clock_now_ms(), &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	stmt_release(st);
+	return rv;
+}
+
+static status migration_run(struct sqlite_conn *c, const struct embedded_file *m)
+{
+	status rv;
+
+	if (strlen(m->data) != m->len)
+		return STATUS_INTERNAL; /* a NUL would hide the rest */
+	rv = exec_sql(c, m->data);
+	/* A migration must not end the transaction it runs in. */
+	if (rv == STATUS_OK && sqlite3_get_autocommit(c->db))
+		rv = STATUS_INTERNAL;
+	return rv;
+}
+
+/* Under BEGIN IMMEDIATE, so a second process starting at the same time
+ * waits and then finds the migration applied. */
+static status migration_apply(struct sqlite_conn *c, const struct embedded_file *m, int64_t version)
+{
+	bool applied = false;
+	status rv = run(c, STMT_BEGIN_IMMEDIATE);
+
+	if (rv != STATUS_OK)
+		return rv;
+	rv = exec_sql(c, migrations_table_sql);
+	if (rv == STATUS_OK)
+		rv = migration_is_applied(c, version, &applied);
+	if (rv == STATUS_OK && !applied)
+		rv = migration_run(c, m);
+	if (rv == STATUS_OK && !applied)
+		rv = migration_record(c, version, m->name);
+	return tx_finish(c, rv == STATUS_OK, rv);
+}
+
+static status sqlite_migrate(struct store_conn *base)
+{
+	struct sqlite_conn *c = conn_of(base);
+	int64_t previous = 0;
+
+	for (unsigned i = 0; i < migrations_sqlite_count; i++) {
+		const struct embedded_file *m = &migrations_sqlite[i];
+		int64_t version = 0;
+		status rv = migration_version(m->name, &version);
+
+		if (rv == STATUS_OK && version <= previous)
+			rv = STATUS_INTERNAL; /* numbers must rise in name order */
+		if (rv == STATUS_OK)
+			rv = migration_apply(c, m, version);
+		if (rv != STATUS_OK)
+			return rv;
+		previous = version;
+	}
+	return STATUS_OK;
+}
+
+/* users ----------------------------------------------------------------- */
+
+/* Runs a statement that yields at most one user row, keyed by ?1. */
+static status user_lookup(struct sqlite_conn *c, enum stmt_id id, const char *key, struct user *out)
+{
+	sqlite3_stmt *st = NULL;
+	struct user u;
+	status rv = stmt_get(c, id, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, key, &rc);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	if (rv == STATUS_OK)
+		rv = read_user(st, &u);
+	stmt_release(st);
+	if (rv == STATUS_OK)
+		*out = u;
+	return rv;
+}
+
+static status sqlite_user_by_email(struct store_conn *base, const char *email, struct user *out)
+{
+	return user_lookup(conn_of(base), STMT_USER_BY_EMAIL, email, out);
+}
+
+static status sqlite_user_by_id(struct store_conn *base, const char *id, struct user *out)
+{
+	return user_lookup(conn_of(base), STMT_USER_BY_ID, id, out);
+}
+
+/* STATUS_CONFLICT when the email is taken. */
+static status user_insert(struct sqlite_conn *c, const struct user *u)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_USER_INSERT, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, u->id, &rc);
+	bind_text(st, 2, u->email, &rc);
+	bind_text(st, 3, u->name, &rc);
+	bind_text(st, 4, u->password_hash, &rc);
+	bind_i64(st, 5, u->created_at, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	/* The id is the primary key (SQLITE_CONSTRAINT_PRIMARYKEY), so a
+	 * unique violation can only be the email. */
+	if (rv != STATUS_OK && sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE)
+		rv = STATUS_CONFLICT;
+	stmt_release(st);
+	return rv;
+}
+
+/* STATUS_NOT_FOUND when user_id names no user. */
+static status session_insert(struct sqlite_conn *c, const char *sid, const char *user_id, int64_t created,
+			     int64_t expires)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_SESSION_INSERT, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, sid, &rc);
+	bind_text(st, 2, user_id, &rc);
+	bind_i64(st, 3, created, &rc);
+	bind_i64(st, 4, expires, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	if (rv != STATUS_OK && sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+		rv = STATUS_NOT_FOUND;
+	stmt_release(st);
+	return rv;
+}
+
+static status sqlite_user_create(struct store_conn *base, const struct user *u, const char *sid,
+				 int64_t session_expires)
+{
+	struct sqlite_conn *c = conn_of(base);
+	status rv = run(c, STMT_BEGIN_IMMEDIATE);
+
+	if (rv != STATUS_OK)
+		return rv;
+	rv = user_insert(c, u);
+	if (rv == STATUS_OK)
+		rv = session_insert(c, sid, u->id, u->created_at, session_expires);
+	return tx_finish(c, rv == STATUS_OK, rv);
+}
+
+/* Runs a write keyed by (?1 text, ?2 text or integer); STATUS_NOT_FOUND
+ * when it changed no row. */
+static status write_one(struct sqlite_conn *c, enum stmt_id id, const char *key, const char *text,
+			int64_t number)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, id, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, key, &rc);
+	if (text)
+		bind_text(st, 2, text, &rc);
+	else
+		bind_i64(st, 2, number, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	if (rv == STATUS_OK && sqlite3_changes(c->db) == 0)
+		rv = STATUS_NOT_FOUND;
+	stmt_release(st);
+	return rv;
+}
+
+static status sqlite_user_set_password_hash(struct store_conn *base, const char *id, const char *hash)
+{
+	return write_one(conn_of(base), STMT_USER_SET_HASH, id, hash, 0);
+}
+
+/* sessions -------------------------------------------------------------- */
+
+/* A new session also forgets the user's dead ones (expired or revoked: their
+ * tokens fail the check either way), so the table does not grow forever. */
+static status sqlite_session_create(struct store_conn *base, const char *sid, const char *user_id,
+				    int64_t created, int64_t expires)
+{
+	struct sqlite_conn *c = conn_of(base);
+	status rv = run(c, STMT_BEGIN_IMMEDIATE);
+
+	if (rv != STATUS_OK)
+		return rv;
+	rv = write_one(c, STMT_SESSION_PRUNE, user_id, NULL, created);
+	if (rv == STATUS_NOT_FOUND)
+		rv = STATUS_OK;
+	if (rv == STATUS_OK)
+		rv = session_insert(c, sid, user_id, created, expires);
+	return tx_finish(c, rv == STATUS_OK, rv);
+}
+
+static status sqlite_session_check(struct store_conn *base, const char *sid, const char *user_id, int64_t now)
+{
+	struct sqlite_conn *c = conn_of(base);
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_SESSION_CHECK, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, sid, &rc);
+	bind_text(st, 2, user_id, &rc);
+	bind_i64(st, 3, now, &rc);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	stmt_release(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_UNAUTHORIZED : rv;
+}
+
+static status sqlite_session_revoke(struct store_conn *base, const char *sid, int64_t now)
+{
+	status rv = write_one(conn_of(base), STMT_SESSION_REVOKE, sid, NULL, now);
+
+	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
+}
+
+/* login rate limit ------------------------------------------------------ */
+
+/* Runs a statement binding key and since; *out gets the one integer its
+ * row holds. STATUS_NOT_FOUND when there is no row. */
+static status login_query(struct sqlite_conn *c, enum stmt_id id, const char *key, int64_t since,
+			  int64_t offset, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, id, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, key, &rc);
+	bind_i64(st, 2, since, &rc);
+	if (id == STMT_LOGIN_NTH)
+		bind_i64(st, 3, offset, &rc);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	if (rv == STATUS_OK)
+		*out = sqlite3_column_int64(st, 0);
+	stmt_release(st);
+	return rv;
+}
+
+/* When key has reached max failures since now - window, raises *wait_ms to
+ * the time until enough of them leave the window (at least 1 ms). */
+static status login_wait(struct sqlite_conn *c, const char *key, int64_t now, int64_t window, int max,
+			 int64_t *wait_ms)
+{
+	int64_t count = 0, at = 0, wait;
+	status rv = login_query(c, STMT_LOGIN_COUNT, key, now - window, 0, &count);
+
+	if (rv != STATUS_OK || count < max)
+		return rv;
+	/* Below max again once the (count - max + 1) oldest have left. */
+	rv = login_query(c, STMT_LOGIN_NTH, key, now - window, count - max, &at);
+	if (rv != STATUS_OK)
+		return rv;
+	wait = at + window - now;
+	if (wait < 1)
+		wait = 1;
+	if (wait > *wait_ms)
+		*wait_ms = wait;
+	return STATUS_OK;
+}
+
+static status login_insert(struct sqlite_conn *c, const char *key, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_LOGIN_INSERT, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, key, &rc);
+	bind_i64(st, 2, now, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	if (rv == STATUS_OK)
+		*id = sqlite3_last_insert_rowid(c->db);
+	stmt_release(st);
+	return rv;
+}
+
+static status sqlite_login_reserve(struct store_conn *base, const char *email_key, const char *client_key,
+				   int64_t now, int64_t window, int max_email, int max_client,
+				   int64_t *attempt, int64_t *retry_after)
+{
+	struct sqlite_conn *c = conn_of(base);
+	int64_t wait_ms = 0, email_row = 0, client_row = 0;
+	status rv = run(c, attempt ? STMT_BEGIN_IMMEDIATE : STMT_BEGIN);
+
+	if (rv != STATUS_OK)
+		return rv;
+	if (attempt)
+		rv = run_i64(c, STMT_LOGIN_PRUNE, now - window);
+	if (rv == STATUS_OK)
+		rv = login_wait(c, email_key, now, window, max_email, &wait_ms);
+	if (rv == STATUS_OK)
+		rv = login_wait(c, client_key, now, window, max_client, &wait_ms);
+	if (rv == STATUS_OK && !attempt && wait_ms == 0)
+		return tx_finish(c, true, STATUS_OK); /* only a check: nothing to record */
+	if (rv == STATUS_OK && wait_ms > 0) {
+		/* Refused: keep the pruning, record nothing. */
+		rv = tx_finish(c, true, STATUS_RATE_LIMITED);
+		if (rv == STATUS_RATE_LIMITED)
+			*retry_after = (wait_ms + 999) / 1000;
+		return rv;
+	}
+	if (rv == STATUS_OK)
+		rv = login_insert(c, email_key, now, &email_row);
+	if (rv == STATUS_OK)
+		rv = login_insert(c, client_key, now, &client_row);
+	rv = tx_finish(c, rv == STATUS_OK, rv);
+	if (rv == STATUS_OK)
+		*attempt = client_row;
+	return rv;
+}
+
+static status sqlite_login_succeeded(struct store_conn *base, const char *email_key, int64_t attempt)
+{
+	struct sqlite_conn *c = conn_of(base);
+	status rv = run(c, STMT_BEGIN_IMMEDIATE);
+
+	if (rv != STATUS_OK)
+		return rv;
+	rv = run_text(c, STMT_LOGIN_FORGET_KEY, email_key);
+	if (rv == STATUS_OK)
+		rv = run_i64(c, STMT_LOGIN_FORGET_ID, attempt);
+	return tx_finish(c, rv == STATUS_OK, rv);
+}
+
+/* tasks ----------------------------------------------------------------- */
+
+/* Steps a statement that yields at most one TASK_COLUMNS row (a SELECT or a
+ * write with RETURNING) to its end, reading the row into *out.
+ * STATUS_NOT_FOUND when there is none. */
+static status task_row(sqlite3_stmt *st, struct task *out)
+{
+	status rv = step_row(st);
+
+	if (rv == STATUS_OK)
+		rv = read_task(st, out);
+	/* A write commits only once its statement is done. */
+	if (rv == STATUS_OK)
+		rv = step_done(st);
+	return rv;
+}
+
+static status sqlite_task_create(struct store_conn *base, const char *user_id, const char *title,
+				 const char *description, bool completed, int64_t now, struct task *out)
+{
+	struct sqlite_conn *c = conn_of(base);
+	sqlite3_stmt *st = NULL;
+	struct task t;
+	status rv = stmt_get(c, STMT_TASK_INSERT, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_text(st, 1, user_id, &rc);
+	bind_text(st, 2, title, &rc);
+	bind_text(st, 3, description, &rc);
+	bind_i64(st, 4, completed, &rc);
+	bind_i64(st, 5, now, &rc);
+	rv = rc == SQLITE_OK ? task_row(st, &t) : status_of(rc);
+	if (rv != STATUS_OK && sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+		rv = STATUS_NOT_FOUND; /* the user is gone */
+	stmt_release(st);
+	if (rv == STATUS_OK)
+		*out = t;
+	return rv;
+}
+
+static status sqlite_task_get(struct store_conn *base, const char *user_id, int64_t id, struct task *out)
+{
+	struct sqlite_conn *c = conn_of(base);
+	sqlite3_stmt *st = NULL;
+	struct task t;
+	status rv = stmt_get(c, STMT_TASK_GET, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_i64(st, 1, id, &rc);
+	bind_text(st, 2, user_id, &rc);
+	rv = rc == SQLITE_OK ? task_row(st, &t) : status_of(rc);
+	stmt_release(st);
+	if (rv == STATUS_OK)
+		*out = t;
+	return rv;
+}
+
+/* One UPDATE ... RETURNING: the old values are read and written in the
+ * same statement, so it needs no explicit transaction. */
+static status sqlite_task_update(struct store_conn *base, const char *user_id, int64_t id,
+				 const struct task_patch *p, int64_t now, struct task *out)
+{
+	struct sqlite_conn *c = conn_of(base);
+	sqlite3_stmt *st = NULL;
+	struct task t;
+	status rv = stmt_get(c, STMT_TASK_UPDATE, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_i64(st, 1, id, &rc);
+	bind_text(st, 2, user_id, &rc);
+	bind_text(st, 3, p->title, &rc);
+	bind_i64(st, 4, p->set_description, &rc);
+	bind_text(st, 5, p->set_description ? p->description : NULL, &rc);
+	bind_i64(st, 6, p->completed, &rc);
+	bind_i64(st, 7, now, &rc);
+	rv = rc == SQLITE_OK ? task_row(st, &t) : status_of(rc);
+	stmt_release(st);
+	if (rv == STATUS_OK)
+		*out = t;
+	return rv;
+}
+
+static status sqlite_task_delete(struct store_conn *base, const char *user_id, int64_t id)
+{
+	struct sqlite_conn *c = conn_of(base);
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_TASK_DELETE, &st);
+	int rc = SQLITE_OK;
+
+	if (rv != STATUS_OK)
+		return rv;
+	bind_i64(st, 1, id, &rc);
+	bind_text(st, 2, user_id, &rc);
+	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
+	if (rv == STATUS_OK && sqlite3_changes(c->db) == 0)
+		rv = STATUS_NOT_FOUND;
+	stmt_release(st);
+	return rv;
+}
+
+/* "%text%" for LIKE ... ESCAPE '\', with %, _ and \ in text taken
+ * literally. out holds 2 * strlen(text) + 3 bytes. */
+/* Binds ?1 to ?5 of TASK_WHERE. */
+static int bind_task_filter(sqlite3_stmt *st, const char *user_id, const struct task_query *q,
+			    const char *pattern)
+{
+	int rc = SQLITE_OK;
+
+	bind_text(st, 1, user_id, &rc);
+	bind_i64(st, 2, q->filter != TASK_FILTER_ALL, &rc);
+	bind_i64(st, 3, q->filter == TASK_FILTER_COMPLETED, &rc);
+	bind_i64(st, 4, q->text[0] != '\0', &rc);
+	bind_text(st, 5, pattern, &rc);
+	return rc;
+}
+
+static status task_count(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			 const char *pattern, int64_t *total)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, STMT_TASK_COUNT, &st);
+	int rc;
+
+	if (rv != STATUS_OK)
+		return rv;
+	rc = bind_task_filter(st, user_id, q, pattern);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	if (rv == STATUS_OK)
+		*total = sqlite3_column_int64(st, 0);
+	stmt_release(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
+}
+
+static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			const char *pattern, task_visit_fn visit, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct task t;
+	status rv = stmt_get(c, task_page_stmt[q->sort][q->ascending], &st);
+	int rc;
+
+	if (rv != STATUS_OK)
+		return rv;
+	rc = bind_task_filter(st, user_id, q, pattern);
+	bind_i64(st, 6, q->limit, &rc);
+	bind_i64(st, 7, q->offset, &rc);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	while (rv == STATUS_OK) {
+		rv = read_task(st, &t);
+		if (rv == STATUS_OK)
+			rv = visit(&t, arg);
+		if (rv == STATUS_OK)
+			rv = step_row(st);
+	}
+	stmt_release(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
+}
+
+/* Count and page are read in one transaction, so they agree. */
+static status sqlite_task_list(struct store_conn *base, const char *user_id, const struct task_query *q,
+			       int64_t *total, task_visit_fn visit, void *arg)
+{
+	struct sqlite_conn *c = conn_of(base);
+	char pattern[2 * LIMIT_QUERY_TEXT_BYTES + 3];
+	int64_t count = 0;
+	status rv;
+
+	if (!text_fold(pattern, sizeof(pattern), q->text, strlen(q->text), NULL))
+		return STATUS_INVALID;
+	rv = run(c, STMT_BEGIN);
+	if (rv != STATUS_OK)
+		return rv;
+	rv = task_count(c, user_id, q, pattern, &count);
+	if (rv == STATUS_OK && count > q->offset)
+		rv = task_page(c, user_id, q, pattern, visit, arg);
+	rv = tx_finish(c, rv == STATUS_OK, rv);
+	if (rv == STATUS_OK)
+		*total = count;
+	return rv;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.conn_open = sqlite_conn_open,
+	.conn_close = sqlite_conn_close,
+	.migrate = sqlite_migrate,
+	.ping = sqlite_ping,
+	.user_create = sqlite_user_create,
+	.user_by_email = sqlite_user_by_email,
+	.user_by_id = sqlite_user_by_id,
+	.user_set_password_hash = sqlite_user_set_password_hash,
+	.session_create = sqlite_session_create,
+	.session_check = sqlite_session_check,
+	.session_revoke = sqlite_session_revoke,
+	.login_reserve = sqlite_login_reserve,
+	.login_succeeded = sqlite_login_succeeded,
+	.task_create = sqlite_task_create,
+	.task_get = sqlite_task_get,
+	.task_update = sqlite_task_update,
+	.task_delete = sqlite_task_delete,
+	.task_list = sqlite_task_list,
+};

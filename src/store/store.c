@@ -1,0 +1,295 @@
+/* store.c: the backend-independent half of the store.
+ * Picks a backend from the url, keeps one connection per thread (a
+ * thread-local cache in front of a mutex-guarded registry), checks the
+ * arguments store.h bounds, and dispatches every call through the backend's
+ * store_ops. SQL and its errors are the backends' (sqlite.c). */
+#include "store/store_int.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Atomic uint64_t last_serial;
+
+/* This thread's connection to the store numbered serial. Serials are never
+ * reused, so an entry left behind by a closed store never matches again. */
+static _Thread_local struct {
+	uint64_t serial;
+	struct store_conn *conn;
+} cached;
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Chooses the backend for url and the target it is given. */
+static status parse_url(const char *url, const struct store_ops **ops, const char **target)
+{
+	if (!url)
+		return STATUS_INVALID;
+	if (starts_with(url, "sqlite:") && url[strlen("sqlite:")] != '\0') {
+		*ops = &store_sqlite_ops;
+		*target = url + strlen("sqlite:");
+		return STATUS_OK;
+	}
+	/* postgres:// and postgresql:// name a backend this build lacks. */
+	return STATUS_INVALID;
+}
+
+/* A store with no connection yet, or NULL when memory runs out. */
+static store *store_new(const struct store_ops *ops, const char *target)
+{
+	store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->target = strdup(target);
+	if (!s->target || pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s->target);
+		free(s);
+		return NULL;
+	}
+	s->ops = ops;
+	s->serial = atomic_fetch_add(&last_serial, 1) + 1;
+	return s;
+}
+
+status store_open(const char *url, store **out)
+{
+	const struct store_ops *ops = NULL;
+	const char *target = NULL;
+	struct store_conn *first = NULL;
+	store *s = NULL;
+	status rv = parse_url(url, &ops, &target);
+
+	if (rv != STATUS_OK)
+		return rv;
+	s = store_new(ops, target);
+	if (!s)
+		return STATUS_NOMEM;
+	/* Opening the caller's connection now reports a bad path at once. */
+	rv = store_conn_get(s, &first);
+	if (rv != STATUS_OK) {
+		store_close(s);
+		return rv;
+	}
+	*out = s;
+	return STATUS_OK;
+}
+
+void store_close(store *s)
+{
+	struct store_conn *c, *next;
+
+	if (!s)
+		return;
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		s->ops->conn_close(c);
+	}
+	if (cached.serial == s->serial) {
+		cached.serial = 0;
+		cached.conn = NULL;
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s->target);
+	free(s);
+}
+
+static struct store_conn *registry_find(store *s, pthread_t self)
+{
+	struct store_conn *c;
+
+	pthread_mutex_lock(&s->lock);
+	for (c = s->conns; c; c = c->next)
+		if (pthread_equal(c->thread, self))
+			break;
+	pthread_mutex_unlock(&s->lock);
+	return c;
+}
+
+/* A thread id may be reused after its thread exits; the new thread then
+ * inherits the connection, which nobody else can be using. */
+status store_conn_get(store *s, store_conn **out)
+{
+	pthread_t self = pthread_self();
+	struct store_conn *c;
+	status rv;
+
+	if (cached.serial == s->serial) {
+		*out = cached.conn;
+		return STATUS_OK;
+	}
+	c = registry_find(s, self);
+	if (!c) {
+		/* Opened outside the lock: only this thread adds its own entry. */
+		rv = s->ops->conn_open(s->target, &c);
+		if (rv != STATUS_OK)
+			return rv;
+		c->thread = self;
+		pthread_mutex_lock(&s->lock);
+		c->next = s->conns;
+		s->conns = c;
+		pthread_mutex_unlock(&s->lock);
+	}
+	cached.serial = s->serial;
+	cached.conn = c;
+	*out = c;
+	return STATUS_OK;
+}
+
+status store_migrate(store *s)
+{
+	struct store_conn *c = NULL;
+	status rv = store_conn_get(s, &c);
+
+	if (rv != STATUS_OK)
+		return rv;
+	return c->ops->migrate(c);
+}
+
+status store_ping(store_conn *c)
+{
+	return c->ops->ping(c);
+}
+
+/* True when s is a string of min..max bytes. */
+static bool text_fits(const char *s, size_t min, size_t max)
+{
+	size_t len;
+
+	if (!s)
+		return false;
+	len = strnlen(s, max + 1);
+	return len >= min && len <= max;
+}
+
+/* True when the fixed-size field holds a NUL-terminated string of at least
+ * min bytes. */
+static bool field_fits(const char *field, size_t size, size_t min)
+{
+	return text_fits(field, min, size - 1);
+}
+
+/* users --------------------------------------------------------------- */
+
+status store_user_create(store_conn *c, const struct user *u, const char *sid, int64_t session_expires)
+{
+	if (!u || !field_fits(u->id, sizeof(u->id), 1) || !field_fits(u->email, sizeof(u->email), 1) ||
+	    !field_fits(u->name, sizeof(u->name), 0) ||
+	    !field_fits(u->password_hash, sizeof(u->password_hash), 0) || !text_fits(sid, 1, STORE_SID_BYTES))
+		return STATUS_INVALID;
+	return c->ops->user_create(c, u, sid, session_expires);
+}
+
+status store_user_by_email(store_conn *c, const char *email, struct user *out)
+{
+	if (!email)
+		return STATUS_INVALID;
+	return c->ops->user_by_email(c, email, out);
+}
+
+status store_user_by_id(store_conn *c, const char *id, struct user *out)
+{
+	if (!id)
+		return STATUS_INVALID;
+	return c->ops->user_by_id(c, id, out);
+}
+
+status store_user_set_password_hash(store_conn *c, const char *id, const char *hash)
+{
+	if (!id || !text_fits(hash, 0, LIMIT_HASH_BYTES))
+		return STATUS_INVALID;
+	return c->ops->user_set_password_hash(c, id, hash);
+}
+
+/* sessions ------------------------------------------------------------ */
+
+status store_session_create(store_conn *c, const char *sid, const char *user_id, int64_t created,
+			    int64_t expires)
+{
+	if (!text_fits(sid, 1, STORE_SID_BYTES) || !text_fits(user_id, 1, UUID_BYTES))
+		return STATUS_INVALID;
+	return c->ops->session_create(c, sid, user_id, created, expires);
+}
+
+status store_session_check(store_conn *c, const char *sid, const char *user_id, int64_t now)
+{
+	if (!text_fits(sid, 1, STORE_SID_BYTES) || !text_fits(user_id, 1, UUID_BYTES))
+		return STATUS_UNAUTHORIZED;
+	return c->ops->session_check(c, sid, user_id, now);
+}
+
+status store_session_revoke(store_conn *c, const char *sid, int64_t now)
+{
+	if (!text_fits(sid, 1, STORE_SID_BYTES))
+		return STATUS_OK; /* no such session can exist */
+	return c->ops->session_revoke(c, sid, now);
+}
+
+/* login rate limit ---------------------------------------------------- */
+
+status store_login_reserve(store_conn *c, const char *email_key, const char *client_key, int64_t now,
+			   int64_t window, int max_email, int max_client, int64_t *attempt,
+			   int64_t *retry_after)
+{
+	if (!email_key || !*email_key || !client_key || !*client_key || window <= 0 || max_email < 1 ||
+	    max_client < 1 || !retry_after)
+		return STATUS_INVALID;
+	return c->ops->login_reserve(c, email_key, client_key, now, window, max_email, max_client, attempt,
+				     retry_after);
+}
+
+status store_login_succeeded(store_conn *c, const char *email_key, int64_t attempt)
+{
+	if (!email_key)
+		return STATUS_INVALID;
+	return c->ops->login_succeeded(c, email_key, attempt);
+}
+
+/* tasks --------------------------------------------------------------- */
+
+status store_task_create(store_conn *c, const char *user_id, const char *title, const char *description,
+			 bool completed, int64_t now, struct task *out)
+{
+	if (!text_fits(user_id, 1, UUID_BYTES) || !text_fits(title, 1, LIMIT_TITLE_BYTES) ||
+	    (description && !text_fits(description, 0, LIMIT_DESCRIPTION_BYTES)) || !out)
+		return STATUS_INVALID;
+	return c->ops->task_create(c, user_id, title, description, completed, now, out);
+}
+
+status store_task_get(store_conn *c, const char *user_id, int64_t id, struct task *out)
+{
+	if (!user_id)
+		return STATUS_INVALID;
+	return c->ops->task_get(c, user_id, id, out);
+}
+
+status store_task_update(store_conn *c, const char *user_id, int64_t id, const struct task_patch *p,
+			 int64_t now, struct task *out)
+{
+	if (!user_id || !p || !out || (p->title && !text_fits(p->title, 1, LIMIT_TITLE_BYTES)) ||
+	    (p->set_description && p->description &&
+	     !text_fits(p->description, 0, LIMIT_DESCRIPTION_BYTES)) ||
+	    (unsigned)p->completed > TASK_COMPLETED_TOGGLE)
+		return STATUS_INVALID;
+	return c->ops->task_update(c, user_id, id, p, now, out);
+}
+
+status store_task_delete(store_conn *c, const char *user_id, int64_t id)
+{
+	if (!user_id)
+		return STATUS_INVALID;
+	return c->ops->task_delete(c, user_id, id);
+}
+
+status store_task_list(store_conn *c, const char *user_id, const struct task_query *q, int64_t *total,
+		       task_visit_fn visit, void *arg)
+{
+	if (!user_id || !q || !total || !visit || (unsigned)q->filter > TASK_FILTER_COMPLETED ||
+	    (unsigned)q->sort > TASK_SORT_TITLE || q->limit < 1 || q->limit > LIMIT_PAGE_MAX ||
+	    q->offset < 0 || q->offset > LIMIT_OFFSET_MAX || !field_fits(q->text, sizeof(q->text), 0))
+		return STATUS_INVALID;
+	return c->ops->task_list(c, user_id, q, total, visit, arg);
+}

@@ -1,0 +1,171 @@
+/* store.h: the only way into the database.
+ * One opaque handle per process (store) and one connection per thread
+ * (store_conn), each with its own prepared statements, so the hot path takes
+ * no lock. Every query is scoped by the caller's user id. Backends live
+ * behind store_int.h; callers never see SQL. Timestamps are epoch ms. */
+#ifndef TODOD_STORE_H
+#define TODOD_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/limits.h"
+#include "core/status.h"
+
+typedef struct store store;
+typedef struct store_conn store_conn;
+
+#define STORE_SID_BYTES 64 /* longest session id, without NUL */
+
+struct user {
+	char id[UUID_BYTES + 1];
+	char email[LIMIT_EMAIL_BYTES + 1]; /* trimmed, lower-case */
+	char name[LIMIT_NAME_BYTES + 1];
+	char password_hash[LIMIT_HASH_BYTES + 1];
+	int64_t created_at;
+};
+
+struct task {
+	int64_t id;
+	char user_id[UUID_BYTES + 1];
+	char title[LIMIT_TITLE_BYTES + 1];
+	char description[LIMIT_DESCRIPTION_BYTES + 1];
+	bool has_description; /* false: description is null */
+	bool completed;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+enum task_completed_change {
+	TASK_COMPLETED_KEEP,
+	TASK_COMPLETED_SET_FALSE,
+	TASK_COMPLETED_SET_TRUE,
+	TASK_COMPLETED_TOGGLE,
+};
+
+/* A partial update; fields left NULL / false / KEEP stay as they are. */
+struct task_patch {
+	const char *title;       /* NULL: unchanged */
+	bool set_description;    /* true: description becomes the value below */
+	const char *description; /* with set_description, NULL clears it */
+	enum task_completed_change completed;
+};
+
+enum task_filter { TASK_FILTER_ALL, TASK_FILTER_PENDING, TASK_FILTER_COMPLETED };
+enum task_sort { TASK_SORT_CREATED, TASK_SORT_UPDATED, TASK_SORT_TITLE };
+
+struct task_query {
+	enum task_filter filter;
+	enum task_sort sort;
+	bool ascending;
+	char text[LIMIT_QUERY_TEXT_BYTES + 1]; /* "" matches everything */
+	int limit;                             /* 1..LIMIT_PAGE_MAX */
+	int64_t offset;                        /* 0..LIMIT_OFFSET_MAX */
+};
+
+/* Called once per task of a page, in order; t is valid during the call only.
+ * A status other than STATUS_OK stops the walk and is returned. */
+typedef status (*task_visit_fn)(const struct task *t, void *arg);
+
+/* Opens the store named by url ("sqlite:PATH"). Creates the file if absent;
+ * does not migrate. *out is freed with store_close. STATUS_INVALID for a url
+ * this build cannot serve, STATUS_UNAVAILABLE when the database cannot be
+ * opened, STATUS_NOMEM. */
+status store_open(const char *url, store **out);
+
+/* Applies every pending migration, each in its own transaction; safe when
+ * several processes start at once. STATUS_UNAVAILABLE or STATUS_INTERNAL. */
+status store_migrate(store *s);
+
+/* Closes every connection (no thread may still be using one) and frees s.
+ * Accepts NULL. */
+void store_close(store *s);
+
+/* This thread's connection, opened on first use and kept until store_close.
+ * STATUS_UNAVAILABLE when it cannot be opened, STATUS_NOMEM. */
+status store_conn_get(store *s, store_conn **out);
+
+/* STATUS_OK when the database answers a trivial query, else
+ * STATUS_UNAVAILABLE. */
+status store_ping(store_conn *c);
+
+/* Every function below may also answer STATUS_INVALID for arguments out of
+ * the ranges of limits.h, STATUS_UNAVAILABLE when the database is busy past
+ * its timeout or failing, STATUS_NOMEM and STATUS_INTERNAL. */
+
+/* users --------------------------------------------------------------- */
+
+/* Inserts u and, in the same transaction, its first session (sid, expiring
+ * at session_expires). STATUS_CONFLICT when the email is taken. */
+status store_user_create(store_conn *c, const struct user *u, const char *sid, int64_t session_expires);
+
+/* STATUS_NOT_FOUND when no user has that (already lower-case) email. */
+status store_user_by_email(store_conn *c, const char *email, struct user *out);
+status store_user_by_id(store_conn *c, const char *id, struct user *out);
+
+/* Replaces a user's password hash (rehash on login). STATUS_NOT_FOUND. */
+status store_user_set_password_hash(store_conn *c, const char *id, const char *hash);
+
+/* sessions ------------------------------------------------------------ */
+
+/* Creates a session and forgets the user's expired or revoked ones.
+ * STATUS_NOT_FOUND when the user no longer exists. */
+status store_session_create(store_conn *c, const char *sid, const char *user_id, int64_t created,
+			    int64_t expires);
+
+/* STATUS_OK when session sid exists, belongs to user_id, is not revoked and
+ * has not expired at now; STATUS_UNAUTHORIZED otherwise. */
+status store_session_check(store_conn *c, const char *sid, const char *user_id, int64_t now);
+
+/* Marks the session revoked (idempotent). STATUS_OK even when absent. */
+status store_session_revoke(store_conn *c, const char *sid, int64_t now);
+
+/* login rate limit ---------------------------------------------------- */
+
+/* Times now and window are in ms; retry_after is in whole seconds. Email
+ * and client keys share one table, so callers prefix them ("email:",
+ * "client:"). STATUS_INVALID for an empty key, window <= 0 or a max < 1.
+ * In one write transaction: counts the failures recorded since
+ * now - window for email_key and for client_key; when either count has
+ * reached its maximum, answers STATUS_RATE_LIMITED with *retry_after (whole
+ * seconds until the oldest counted failure leaves the window, at least 1);
+ * otherwise records one failure for each key (the attempt is presumed to
+ * fail until store_login_succeeded says otherwise), writes the id of the
+ * client's row to *attempt and answers STATUS_OK. Also forgets failures
+ * older than the window. With attempt NULL it only checks: it answers
+ * STATUS_RATE_LIMITED or STATUS_OK the same way and records nothing. */
+status store_login_reserve(store_conn *c, const char *email_key, const char *client_key, int64_t now,
+			   int64_t window, int max_email, int max_client, int64_t *attempt,
+			   int64_t *retry_after);
+
+/* The attempt succeeded: forgets every failure of email_key and the client
+ * row numbered attempt. */
+status store_login_succeeded(store_conn *c, const char *email_key, int64_t attempt);
+
+/* tasks --------------------------------------------------------------- */
+
+/* Inserts a task owned by user_id; created_at = updated_at = now.
+ * STATUS_NOT_FOUND when the user no longer exists. */
+status store_task_create(store_conn *c, const char *user_id, const char *title, const char *description,
+			 bool completed, int64_t now, struct task *out);
+
+/* STATUS_NOT_FOUND when no task has that id for that user. */
+status store_task_get(store_conn *c, const char *user_id, int64_t id, struct task *out);
+
+/* Applies p; updated_at becomes max(now, previous updated_at + 1 ms) so it
+ * always moves forward. STATUS_NOT_FOUND. */
+status store_task_update(store_conn *c, const char *user_id, int64_t id, const struct task_patch *p,
+			 int64_t now, struct task *out);
+
+/* STATUS_NOT_FOUND when there was nothing to delete. */
+status store_task_delete(store_conn *c, const char *user_id, int64_t id);
+
+/* Visits the page q selects of the user's tasks matching q's filter and text
+ * (order ties broken by id), then writes how many match in all to *total
+ * (only on STATUS_OK). The text matches title or description as a literal
+ * substring, ASCII letters case-insensitively; the title sort folds ASCII
+ * case too. STATUS_INVALID for a query out of range. */
+status store_task_list(store_conn *c, const char *user_id, const struct task_query *q, int64_t *total,
+		       task_visit_fn visit, void *arg);
+
+#endif

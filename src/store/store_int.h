@@ -1,0 +1,72 @@
+/* store_int.h: what the store's backends share; nothing outside src/store
+ * includes it. store.c owns the handle, the per-thread connection registry
+ * and argument checks; a backend owns its connections and its SQL, reached
+ * only through its struct store_ops. Each backend connection embeds a
+ * struct store_conn as its first member. */
+#ifndef TODOD_STORE_INT_H
+#define TODOD_STORE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* One entry per operation of store.h, called by store.c once the arguments
+ * are checked (strings non-NULL and within the limits of limits.h, query in
+ * range). Same meaning and statuses as the public function of that name. */
+struct store_ops {
+	const char *name; /* "sqlite" */
+
+	/* Opens a connection to target (the backend's part of the url) and
+	 * hands out its embedded struct store_conn; conn_close frees it. */
+	status (*conn_open)(const char *target, struct store_conn **out);
+	void (*conn_close)(struct store_conn *c);
+
+	status (*migrate)(struct store_conn *c);
+	status (*ping)(struct store_conn *c);
+
+	status (*user_create)(struct store_conn *c, const struct user *u, const char *sid,
+			      int64_t session_expires);
+	status (*user_by_email)(struct store_conn *c, const char *email, struct user *out);
+	status (*user_by_id)(struct store_conn *c, const char *id, struct user *out);
+	status (*user_set_password_hash)(struct store_conn *c, const char *id, const char *hash);
+
+	status (*session_create)(struct store_conn *c, const char *sid, const char *user_id, int64_t created,
+				 int64_t expires);
+	status (*session_check)(struct store_conn *c, const char *sid, const char *user_id, int64_t now);
+	status (*session_revoke)(struct store_conn *c, const char *sid, int64_t now);
+
+	status (*login_reserve)(struct store_conn *c, const char *email_key, const char *client_key,
+				int64_t now, int64_t window, int max_email, int max_client, int64_t *attempt,
+				int64_t *retry_after);
+	status (*login_succeeded)(struct store_conn *c, const char *email_key, int64_t attempt);
+
+	status (*task_create)(struct store_conn *c, const char *user_id, const char *title,
+			      const char *description, bool completed, int64_t now, struct task *out);
+	status (*task_get)(struct store_conn *c, const char *user_id, int64_t id, struct task *out);
+	status (*task_update)(struct store_conn *c, const char *user_id, int64_t id,
+			      const struct task_patch *p, int64_t now, struct task *out);
+	status (*task_delete)(struct store_conn *c, const char *user_id, int64_t id);
+	status (*task_list)(struct store_conn *c, const char *user_id, const struct task_query *q,
+			    int64_t *total, task_visit_fn visit, void *arg);
+};
+
+/* The part of every connection that store.c sees. The backend sets ops;
+ * store.c sets the rest when it registers the connection. */
+struct store_conn {
+	const struct store_ops *ops;
+	pthread_t thread;        /* the thread it was opened for */
+	struct store_conn *next; /* in store.conns */
+};
+
+struct store {
+	const struct store_ops *ops;
+	uint64_t serial;          /* unique per process: keys the thread caches */
+	char *target;             /* handed to ops->conn_open; owned */
+	pthread_mutex_t lock;     /* guards conns */
+	struct store_conn *conns; /* every open connection, one per thread */
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif
