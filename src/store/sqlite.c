@@ -243,8 +243,9 @@ static status run(struct sqlite_conn *c, enum stmt_id id)
 	return rv;
 }
 
-/* Runs a statement whose one parameter is the text v. */
-static status run_text(struct sqlite_conn *c, enum stmt_id id, const char *v)
+/* Runs a statement whose one parameter is the text v, or the integer n
+ * when v is NULL. */
+static status run_one(struct sqlite_conn *c, enum stmt_id id, const char *v, int64_t n)
 {
 	sqlite3_stmt *st = NULL;
 	status rv = stmt_get(c, id, &st);
@@ -252,25 +253,23 @@ static status run_text(struct sqlite_conn *c, enum stmt_id id, const char *v)
 
 	if (rv != STATUS_OK)
 		return rv;
-	bind_text(st, 1, v, &rc);
+	if (v)
+		bind_text(st, 1, v, &rc);
+	else
+		bind_i64(st, 1, n, &rc);
 	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
 	stmt_release(st);
 	return rv;
 }
 
-/* Runs a statement whose one parameter is the integer v. */
+static status run_text(struct sqlite_conn *c, enum stmt_id id, const char *v)
+{
+	return run_one(c, id, v, 0);
+}
+
 static status run_i64(struct sqlite_conn *c, enum stmt_id id, int64_t v)
 {
-	sqlite3_stmt *st = NULL;
-	status rv = stmt_get(c, id, &st);
-	int rc = SQLITE_OK;
-
-	if (rv != STATUS_OK)
-		return rv;
-	bind_i64(st, 1, v, &rc);
-	rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
-	stmt_release(st);
-	return rv;
+	return run_one(c, id, NULL, v);
 }
 
 /* Ends the open transaction: commits when commit is true, else rolls back.

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CODE_STATUS } from './helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OPENAPI_PATH = path.join(ROOT, 'docs', 'openapi.json');
@@ -40,22 +41,6 @@ const FIELDS = {
 const ERROR_FIELDS = ['code', 'message', 'fields'];
 const ERROR_REQUIRED = ['code', 'message'];
 
-// Error codes and their statuses (invalid_credentials is the login 401).
-const CODE_STATUS = {
-  bad_request: 400,
-  unauthorized: 401,
-  invalid_credentials: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  email_taken: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  validation_failed: 422,
-  rate_limited: 429,
-  internal: 500,
-  unavailable: 503,
-};
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
