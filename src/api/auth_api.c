@@ -329,7 +329,7 @@ void api_logout(struct request *r)
 	status st = store_conn_get(r->app->store, &c);
 
 	if (st == STATUS_OK)
-		st = store_session_revoke(c, r->caller.sid, clock_now_ms());
+		st = session_revoke(c, r->caller.sid, clock_now_ms());
 	if (st != STATUS_OK) {
 		fail(r, st, NULL);
 		return;

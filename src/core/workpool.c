@@ -1,15 +1,17 @@
 /* workpool.c: a fixed set of threads draining a bounded ring of jobs.
- * Workers run at a lower priority (nice) so a storm of slow jobs cannot
- * starve the HTTP threads of CPU. */
+ * Workers run under SCHED_IDLE (falling back to nice 19): they take only
+ * CPU time nothing else wants, and an HTTP thread that wakes up preempts
+ * them at once, so a storm of slow jobs cannot slow the other requests. */
 #include "core/workpool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define WORKER_NICE 10
+#define WORKER_NICE 19
 
 struct job {
 	workpool_fn fn;
@@ -31,7 +33,9 @@ static void *worker(void *arg)
 	workpool *p = arg;
 
 	/* Per-thread on Linux: only this worker gets the lower priority. */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+	struct sched_param idle = {0};
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
 	for (;;) {
 		struct job j;
 

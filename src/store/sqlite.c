@@ -1002,6 +1002,7 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
+	.serialize_writes = true,
 	.conn_open = sqlite_conn_open,
 	.conn_close = sqlite_conn_close,
 	.migrate = sqlite_migrate,

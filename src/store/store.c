@@ -50,6 +50,13 @@ static store *store_new(const struct store_ops *ops, const char *target)
 		free(s);
 		return NULL;
 	}
+	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
+		pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->write_lock);
+		free(s->target);
+		free(s);
+		return NULL;
+	}
 	s->ops = ops;
 	s->serial = atomic_fetch_add(&last_serial, 1) + 1;
 	return s;
@@ -93,6 +100,7 @@ void store_close(store *s)
 		cached.conn = NULL;
 	}
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->write_lock);
 	free(s->target);
 	free(s);
 }
@@ -128,6 +136,7 @@ status store_conn_get(store *s, store_conn **out)
 		if (rv != STATUS_OK)
 			return rv;
 		c->thread = self;
+		c->write_lock = s->ops->serialize_writes ? &s->write_lock : NULL;
 		pthread_mutex_lock(&s->lock);
 		c->next = s->conns;
 		s->conns = c;
@@ -172,6 +181,20 @@ static bool field_fits(const char *field, size_t size, size_t min)
 	return text_fits(field, min, size - 1);
 }
 
+/* Brackets a write when the backend wants writes serialized. */
+static void write_begin(store_conn *c)
+{
+	if (c->write_lock)
+		pthread_mutex_lock(c->write_lock);
+}
+
+static status write_end(store_conn *c, status st)
+{
+	if (c->write_lock)
+		pthread_mutex_unlock(c->write_lock);
+	return st;
+}
+
 /* users --------------------------------------------------------------- */
 
 status store_user_create(store_conn *c, const struct user *u, const char *sid, int64_t session_expires)
@@ -180,7 +203,8 @@ status store_user_create(store_conn *c, const struct user *u, const char *sid, i
 	    !field_fits(u->name, sizeof(u->name), 0) ||
 	    !field_fits(u->password_hash, sizeof(u->password_hash), 0) || !text_fits(sid, 1, STORE_SID_BYTES))
 		return STATUS_INVALID;
-	return c->ops->user_create(c, u, sid, session_expires);
+	write_begin(c);
+	return write_end(c, c->ops->user_create(c, u, sid, session_expires));
 }
 
 status store_user_by_email(store_conn *c, const char *email, struct user *out)
@@ -201,7 +225,8 @@ status store_user_set_password_hash(store_conn *c, const char *id, const char *h
 {
 	if (!id || !text_fits(hash, 0, LIMIT_HASH_BYTES))
 		return STATUS_INVALID;
-	return c->ops->user_set_password_hash(c, id, hash);
+	write_begin(c);
+	return write_end(c, c->ops->user_set_password_hash(c, id, hash));
 }
 
 /* sessions ------------------------------------------------------------ */
@@ -211,7 +236,8 @@ status store_session_create(store_conn *c, const char *sid, const char *user_id,
 {
 	if (!text_fits(sid, 1, STORE_SID_BYTES) || !text_fits(user_id, 1, UUID_BYTES))
 		return STATUS_INVALID;
-	return c->ops->session_create(c, sid, user_id, created, expires);
+	write_begin(c);
+	return write_end(c, c->ops->session_create(c, sid, user_id, created, expires));
 }
 
 status store_session_check(store_conn *c, const char *sid, const char *user_id, int64_t now)
@@ -225,7 +251,8 @@ status store_session_revoke(store_conn *c, const char *sid, int64_t now)
 {
 	if (!text_fits(sid, 1, STORE_SID_BYTES))
 		return STATUS_OK; /* no such session can exist */
-	return c->ops->session_revoke(c, sid, now);
+	write_begin(c);
+	return write_end(c, c->ops->session_revoke(c, sid, now));
 }
 
 /* login rate limit ---------------------------------------------------- */
@@ -237,15 +264,20 @@ status store_login_reserve(store_conn *c, const char *email_key, const char *cli
 	if (!email_key || !*email_key || !client_key || !*client_key || window <= 0 || max_email < 1 ||
 	    max_client < 1 || !retry_after)
 		return STATUS_INVALID;
-	return c->ops->login_reserve(c, email_key, client_key, now, window, max_email, max_client, attempt,
-				     retry_after);
+	if (!attempt) /* a check only: reads */
+		return c->ops->login_reserve(c, email_key, client_key, now, window, max_email, max_client, NULL,
+					     retry_after);
+	write_begin(c);
+	return write_end(c, c->ops->login_reserve(c, email_key, client_key, now, window, max_email, max_client,
+						  attempt, retry_after));
 }
 
 status store_login_succeeded(store_conn *c, const char *email_key, int64_t attempt)
 {
 	if (!email_key)
 		return STATUS_INVALID;
-	return c->ops->login_succeeded(c, email_key, attempt);
+	write_begin(c);
+	return write_end(c, c->ops->login_succeeded(c, email_key, attempt));
 }
 
 /* tasks --------------------------------------------------------------- */
@@ -256,7 +288,8 @@ status store_task_create(store_conn *c, const char *user_id, const char *title, 
 	if (!text_fits(user_id, 1, UUID_BYTES) || !text_fits(title, 1, LIMIT_TITLE_BYTES) ||
 	    (description && !text_fits(description, 0, LIMIT_DESCRIPTION_BYTES)) || !out)
 		return STATUS_INVALID;
-	return c->ops->task_create(c, user_id, title, description, completed, now, out);
+	write_begin(c);
+	return write_end(c, c->ops->task_create(c, user_id, title, description, completed, now, out));
 }
 
 status store_task_get(store_conn *c, const char *user_id, int64_t id, struct task *out)
@@ -274,14 +307,16 @@ status store_task_update(store_conn *c, const char *user_id, int64_t id, const s
 	     !text_fits(p->description, 0, LIMIT_DESCRIPTION_BYTES)) ||
 	    (unsigned)p->completed > TASK_COMPLETED_TOGGLE)
 		return STATUS_INVALID;
-	return c->ops->task_update(c, user_id, id, p, now, out);
+	write_begin(c);
+	return write_end(c, c->ops->task_update(c, user_id, id, p, now, out));
 }
 
 status store_task_delete(store_conn *c, const char *user_id, int64_t id)
 {
 	if (!user_id)
 		return STATUS_INVALID;
-	return c->ops->task_delete(c, user_id, id);
+	write_begin(c);
+	return write_end(c, c->ops->task_delete(c, user_id, id));
 }
 
 status store_task_list(store_conn *c, const char *user_id, const struct task_query *q, int64_t *total,

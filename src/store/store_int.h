@@ -7,6 +7,7 @@
 #define TODOD_STORE_INT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -16,6 +17,10 @@
  * range). Same meaning and statuses as the public function of that name. */
 struct store_ops {
 	const char *name; /* "sqlite" */
+	/* true: writes from this process are serialized by store.c, since the
+	 * database takes one writer at a time and its busy handler only sleeps
+	 * (SQLite); the backend's own locking then only meets other processes. */
+	bool serialize_writes;
 
 	/* Opens a connection to target (the backend's part of the url) and
 	 * hands out its embedded struct store_conn; conn_close frees it. */
@@ -56,6 +61,7 @@ struct store_ops {
 struct store_conn {
 	const struct store_ops *ops;
 	pthread_t thread;        /* the thread it was opened for */
+	pthread_mutex_t *write_lock; /* the store's, when writes are serialized */
 	struct store_conn *next; /* in store.conns */
 };
 
@@ -64,6 +70,7 @@ struct store {
 	uint64_t serial;          /* unique per process: keys the thread caches */
 	char *target;             /* handed to ops->conn_open; owned */
 	pthread_mutex_t lock;     /* guards conns */
+	pthread_mutex_t write_lock; /* one writer at a time (serialize_writes) */
 	struct store_conn *conns; /* every open connection, one per thread */
 };
 
