@@ -198,8 +198,13 @@ test('after logout the same token gets 401 everywhere; another session of the us
   const user = await newUser(base);
   const task = await createTask(user, 'before logout');
   const second = await loginUser(base, user);
+  // Use the token in parallel first, so every server thread has seen it good.
+  const warm = await Promise.all(Array.from({ length: 16 }, () => user.req('GET', '/api/auth/me')));
+  assert.deepEqual(warm.map((r) => r.status), Array(16).fill(200));
   const out = await user.req('POST', '/api/auth/logout');
   assert.equal(out.status, 204, out.text);
+  const cold = await Promise.all(Array.from({ length: 16 }, () => user.req('GET', '/api/auth/me')));
+  assert.deepEqual(cold.map((r) => r.status), Array(16).fill(401), 'refused at once on every thread');
   assertError(await user.req('GET', '/api/auth/me'), 401, 'unauthorized');
   assertError(await user.req('GET', '/api/tasks'), 401, 'unauthorized');
   assertError(await user.req('GET', `/api/tasks/${task.id}`), 401, 'unauthorized');
