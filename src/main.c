@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #define DRAIN_MS 8000
 
@@ -123,6 +124,8 @@ int main(int argc, char **argv)
 		printf("todod %s\n", TODOD_VERSION);
 		return 0;
 	}
+	/* The database holds password hashes: nobody else reads what we make. */
+	umask(077);
 	if (password_init() != STATUS_OK)
 		return fail("cannot initialise cryptography", NULL);
 	input_init();

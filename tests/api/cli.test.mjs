@@ -103,6 +103,7 @@ test('migrate --data-dir D exits 0 and creates D/todod.db; a second run is a no-
   const first = await runCli(['migrate', '--data-dir', dir], { env, cwd: dir });
   assert.equal(first.code, 0, first.stderr);
   assert.ok(existsSync(path.join(dir, 'todod.db')), 'todod.db created');
+  assert.equal((await stat(path.join(dir, 'todod.db'))).mode & 0o777, 0o600, 'the database (password hashes) is private');
   const second = await runCli(['migrate', '--data-dir', dir], { env, cwd: dir });
   assert.equal(second.code, 0, second.stderr);
 });
