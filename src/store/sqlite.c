@@ -952,11 +952,13 @@ static status task_count(struct sqlite_conn *c, const char *user_id, const struc
 	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
 }
 
+/* Visits the page; *rows gets how many rows it held. */
 static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			const char *pattern, task_visit_fn visit, void *arg)
+			const char *pattern, task_visit_fn visit, void *arg, int64_t *rows)
 {
 	sqlite3_stmt *st = NULL;
 	struct task t;
+	int64_t n = 0;
 	status rv = stmt_get(c, task_page_stmt[q->sort][q->ascending], &st);
 	int rc;
 
@@ -970,20 +972,28 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 		rv = read_task(st, &t);
 		if (rv == STATUS_OK)
 			rv = visit(&t, arg);
-		if (rv == STATUS_OK)
+		if (rv == STATUS_OK) {
+			n++;
 			rv = step_row(st);
+		}
 	}
 	stmt_release(st);
-	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
+	if (rv == STATUS_NOT_FOUND) {
+		*rows = n;
+		rv = STATUS_OK;
+	}
+	return rv;
 }
 
-/* Count and page are read in one transaction, so they agree. */
+/* Page and count are read in one transaction, so they agree. A page that
+ * starts the list and is not full is the whole list: its size is the count,
+ * and the counting query is skipped (the common case of a short list). */
 static status sqlite_task_list(struct store_conn *base, const char *user_id, const struct task_query *q,
 			       int64_t *total, task_visit_fn visit, void *arg)
 {
 	struct sqlite_conn *c = conn_of(base);
 	char pattern[2 * LIMIT_QUERY_TEXT_BYTES + 3];
-	int64_t count = 0;
+	int64_t rows = 0, count = 0;
 	status rv;
 
 	if (!text_fold(pattern, sizeof(pattern), q->text, strlen(q->text), NULL))
@@ -991,9 +1001,11 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 	rv = run(c, STMT_BEGIN);
 	if (rv != STATUS_OK)
 		return rv;
-	rv = task_count(c, user_id, q, pattern, &count);
-	if (rv == STATUS_OK && count > q->offset)
-		rv = task_page(c, user_id, q, pattern, visit, arg);
+	rv = task_page(c, user_id, q, pattern, visit, arg, &rows);
+	if (rv == STATUS_OK && (rows == q->limit || (rows == 0 && q->offset > 0)))
+		rv = task_count(c, user_id, q, pattern, &count);
+	else
+		count = q->offset + rows;
 	rv = tx_finish(c, rv == STATUS_OK, rv);
 	if (rv == STATUS_OK)
 		*total = count;

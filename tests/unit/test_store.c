@@ -858,6 +858,17 @@ static void test_task_list_paging(void **state)
 	q.offset = LIMIT_OFFSET_MAX;
 	assert_int_equal(list(f, USER_A, &q, &v), 7);
 	assert_int_equal(v.count, 0);
+	/* A first page that is not full is the whole list. */
+	q.offset = 0;
+	q.limit = 10;
+	assert_int_equal(list(f, USER_A, &q, &v), 7);
+	assert_int_equal(v.count, 7);
+	q.limit = 7;
+	assert_int_equal(list(f, USER_A, &q, &v), 7);
+	q.text[0] = 'x'; /* matches nothing */
+	q.text[1] = '\0';
+	assert_int_equal(list(f, USER_A, &q, &v), 0);
+	assert_int_equal(v.count, 0);
 }
 
 static void test_task_list_stops_and_checks(void **state)
