@@ -9,7 +9,7 @@ profile=${1:-run}
 pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev"
 case "$profile" in
 run) ;;
-test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev curl nodejs" ;;
+test) pkgs="$pkgs libcmocka-dev clang libclang-rt-14-dev curl sqlite3 nodejs" ;;
 bench) pkgs="$pkgs wrk nginx-light curl" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "setup: unknown profile '$profile' (run, test, bench, fuzz)" >&2; exit 2 ;;

@@ -1,0 +1,58 @@
+// database.test.mjs: when the database cannot be written (another process
+// holds its write lock past the busy timeout), todod answers 503 JSON,
+// writes nothing half-way, stays up, and serves again once it is free.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  assertError, assertLogHasNoSecrets, createTask, newUser, startServer, stopAndCheck,
+} from './helpers.mjs';
+
+let server;
+let base;
+before(async () => {
+  server = await startServer();
+  base = server.base;
+});
+after(async () => {
+  await stopAndCheck(server);
+  assertLogHasNoSecrets(server);
+});
+
+// Holds the database's write lock for ms milliseconds from another process
+// (Debian's sqlite3 shell); resolves once the lock is taken, with
+// { exited }, a promise of the shell's exit.
+function holdWriteLock(file, ms) {
+  const shell = spawn('sqlite3', [file], { stdio: ['pipe', 'pipe', 'pipe'] });
+  shell.stdin.end(`BEGIN IMMEDIATE;\nSELECT 'locked';\n.shell sleep ${ms / 1000}\nROLLBACK;\n`);
+  const exited = new Promise((resolve) => shell.once('close', resolve));
+  return new Promise((resolve, reject) => {
+    shell.stdout.on('data', (chunk) => { if (String(chunk).includes('locked')) resolve({ exited }); });
+    shell.once('error', reject);
+    exited.then((code) => reject(new Error(`sqlite3 exited ${code} before taking the lock`)));
+  });
+}
+
+test('a database locked past the busy timeout gives 503 unavailable JSON; reads go on; then all is well', async () => {
+  const user = await newUser(base);
+  const kept = await createTask(user, 'written before the lock');
+  const { exited } = await holdWriteLock(path.join(server.dataDir, 'todod.db'), 8000);
+
+  const refused = await user.req('POST', '/api/tasks', { json: { title: 'written during the lock' } });
+  assertError(refused, 503, 'unavailable');
+  // WAL readers are not blocked by a writer: reads keep working.
+  const during = await user.req('GET', '/api/tasks');
+  assert.equal(during.status, 200, during.text);
+  assert.deepEqual(during.body.tasks.map((t) => t.title), ['written before the lock']);
+
+  await exited;
+  const health = await user.req('GET', '/healthz');
+  assert.equal(health.status, 200, 'the process stayed up');
+  const created = await user.req('POST', '/api/tasks', { json: { title: 'written after the lock' } });
+  assert.equal(created.status, 201, created.text);
+  const list = await user.req('GET', '/api/tasks?sort=created&order=asc');
+  assert.deepEqual(list.body.tasks.map((t) => t.title), ['written before the lock', 'written after the lock'],
+    'the refused write left nothing behind');
+  assert.equal(list.body.tasks[0].id, kept.id);
+});
