@@ -52,7 +52,6 @@ static store *store_new(const struct store_ops *ops, const char *target)
 	}
 	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
 		pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->write_lock);
 		free(s->target);
 		free(s);
 		return NULL;
