@@ -2,22 +2,14 @@
 // "Authentication" describes them, cookie attributes included.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   assertAuthResponse, assertError, assertJsonType, assertKeys, assertLogHasNoSecrets, assertUser,
-  createTask, login, loginUser, newUser, register, request, startServer, stopAndCheck, tokenCookie,
-  uniqueEmail, uniquePassword,
+  createTask, login, loginUser, newUser, register, request, tokenCookie,
+  uniqueEmail, uniquePassword, useServer,
 } from './helpers.mjs';
 
-let server;
-let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await stopAndCheck(server);
-});
+const fx = useServer();
 
 function assertSessionCookie(res) {
   const cookie = tokenCookie(res.headers);
@@ -32,7 +24,7 @@ function assertSessionCookie(res) {
 
 test('register answers 201 with {user, access_token, token_type "bearer", expires_in}', async () => {
   const email = uniqueEmail();
-  const res = await register(base, { email, password: uniquePassword(), name: 'Ada' });
+  const res = await register(fx.base, { email, password: uniquePassword(), name: 'Ada' });
   assert.equal(res.status, 201, res.text);
   assertJsonType(res);
   assertAuthResponse(res.body);
@@ -43,62 +35,62 @@ test('register answers 201 with {user, access_token, token_type "bearer", expire
 });
 
 test('register sets the todod_token cookie HttpOnly, SameSite=Strict, Path=/, not Secure over http', async () => {
-  const res = await register(base, { email: uniqueEmail(), password: uniquePassword(), name: 'Ada' });
+  const res = await register(fx.base, { email: uniqueEmail(), password: uniquePassword(), name: 'Ada' });
   assert.equal(res.status, 201, res.text);
   assertSessionCookie(res);
 });
 
 test('the todod_token cookie set by register authenticates GET requests', async () => {
-  const res = await register(base, { email: uniqueEmail(), password: uniquePassword(), name: 'Ada' });
+  const res = await register(fx.base, { email: uniqueEmail(), password: uniquePassword(), name: 'Ada' });
   const cookie = tokenCookie(res.headers);
-  const me = await request(base, 'GET', '/api/auth/me', { cookie: cookie.value });
+  const me = await request(fx.base, 'GET', '/api/auth/me', { cookie: cookie.value });
   assert.equal(me.status, 200, me.text);
   assert.equal(me.body.user.id, res.body.user.id);
-  const list = await request(base, 'GET', '/api/tasks', { cookie: cookie.value });
+  const list = await request(fx.base, 'GET', '/api/tasks', { cookie: cookie.value });
   assert.equal(list.status, 200, list.text);
 });
 
 test('email is stored trimmed and lower-case', async () => {
   const local = `Mixed-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const res = await register(base, { email: `  ${local}@Example.COM  `, password: uniquePassword(), name: 'Ada' });
+  const res = await register(fx.base, { email: `  ${local}@Example.COM  `, password: uniquePassword(), name: 'Ada' });
   assert.equal(res.status, 201, res.text);
   assert.equal(res.body.user.email, `${local.toLowerCase()}@example.com`);
 });
 
 test('name is trimmed', async () => {
-  const res = await register(base, { email: uniqueEmail(), password: uniquePassword(), name: '  Grace Hopper  ' });
+  const res = await register(fx.base, { email: uniqueEmail(), password: uniquePassword(), name: '  Grace Hopper  ' });
   assert.equal(res.status, 201, res.text);
   assert.equal(res.body.user.name, 'Grace Hopper');
 });
 
 test('duplicate email gets 409 email_taken, case-insensitive and with surrounding spaces', async () => {
   const email = uniqueEmail('dup');
-  const first = await register(base, { email, password: uniquePassword(), name: 'First' });
+  const first = await register(fx.base, { email, password: uniquePassword(), name: 'First' });
   assert.equal(first.status, 201, first.text);
-  const same = await register(base, { email, password: uniquePassword(), name: 'Second' });
+  const same = await register(fx.base, { email, password: uniquePassword(), name: 'Second' });
   assertError(same, 409, 'email_taken');
-  const upper = await register(base, { email: email.toUpperCase(), password: uniquePassword(), name: 'Third' });
+  const upper = await register(fx.base, { email: email.toUpperCase(), password: uniquePassword(), name: 'Third' });
   assertError(upper, 409, 'email_taken');
-  const spaced = await register(base, { email: `  ${email.replace('dup', 'DUP')}\t`, password: uniquePassword(), name: 'Fourth' });
+  const spaced = await register(fx.base, { email: `  ${email.replace('dup', 'DUP')}\t`, password: uniquePassword(), name: 'Fourth' });
   assertError(spaced, 409, 'email_taken');
 });
 
 test('a duplicate registration does not change the existing account', async () => {
   const email = uniqueEmail();
   const password = uniquePassword();
-  const first = await register(base, { email, password, name: 'Owner' });
+  const first = await register(fx.base, { email, password, name: 'Owner' });
   assert.equal(first.status, 201, first.text);
   const other = uniquePassword();
-  assertError(await register(base, { email, password: other, name: 'Intruder' }), 409, 'email_taken');
-  const ok = await login(base, { email, password });
+  assertError(await register(fx.base, { email, password: other, name: 'Intruder' }), 409, 'email_taken');
+  const ok = await login(fx.base, { email, password });
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.body.user.name, 'Owner');
-  assertError(await login(base, { email, password: other }), 401, 'invalid_credentials');
+  assertError(await login(fx.base, { email, password: other }), 401, 'invalid_credentials');
 });
 
 test('login answers 200 with the same shape as register and sets the cookie', async () => {
-  const user = await newUser(base, { name: 'Login Shape' });
-  const res = await login(base, { email: user.email, password: user.password });
+  const user = await newUser(fx.base, { name: 'Login Shape' });
+  const res = await login(fx.base, { email: user.email, password: user.password });
   assert.equal(res.status, 200, res.text);
   assertJsonType(res);
   assertAuthResponse(res.body);
@@ -107,24 +99,24 @@ test('login answers 200 with the same shape as register and sets the cookie', as
 });
 
 test('login compares the email trimmed and case-insensitively', async () => {
-  const user = await newUser(base);
-  const res = await login(base, { email: `  ${user.email.toUpperCase()} `, password: user.password });
+  const user = await newUser(fx.base);
+  const res = await login(fx.base, { email: `  ${user.email.toUpperCase()} `, password: user.password });
   assert.equal(res.status, 200, res.text);
   assert.equal(res.body.user.id, user.id);
 });
 
 test('each login issues a new working token', async () => {
-  const user = await newUser(base);
-  const again = await loginUser(base, user);
+  const user = await newUser(fx.base);
+  const again = await loginUser(fx.base, user);
   assert.notEqual(again.token, user.token);
   const me = await again.req('GET', '/api/auth/me');
   assert.equal(me.status, 200, me.text);
 });
 
 test('wrong password and unknown email both get 401 invalid_credentials with identical bodies', async () => {
-  const user = await newUser(base);
-  const wrong = await login(base, { email: user.email, password: `${user.password}x` });
-  const unknown = await login(base, { email: uniqueEmail('nobody'), password: user.password });
+  const user = await newUser(fx.base);
+  const wrong = await login(fx.base, { email: user.email, password: `${user.password}x` });
+  const unknown = await login(fx.base, { email: uniqueEmail('nobody'), password: user.password });
   assertError(wrong, 401, 'invalid_credentials');
   assertError(unknown, 401, 'invalid_credentials');
   assert.deepEqual(wrong.body, unknown.body, 'the two answers are the same');
@@ -132,8 +124,8 @@ test('wrong password and unknown email both get 401 invalid_credentials with ide
 });
 
 test('the invalid_credentials message does not tell which of email or password was wrong', async () => {
-  const user = await newUser(base);
-  const wrong = await login(base, { email: user.email, password: `${user.password}y` });
+  const user = await newUser(fx.base);
+  const wrong = await login(fx.base, { email: user.email, password: `${user.password}y` });
   assertError(wrong, 401, 'invalid_credentials');
   const msg = wrong.body.error.message;
   assert.doesNotMatch(msg, /not found|no such|unknown|does not exist|doesn't exist|not registered|wrong password|incorrect password|password is (wrong|incorrect)|email is (wrong|incorrect)/i);
@@ -142,15 +134,15 @@ test('the invalid_credentials message does not tell which of email or password w
 test('login for an unknown email takes about as long as for a wrong password', async () => {
   // An answer that skips the password hash for unknown emails would be many
   // times faster; the contract wants about the same time.
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const known = [];
   const unknown = [];
   for (let i = 0; i < 4; i++) {
-    const a = await login(base, { email: user.email, password: `${user.password}-${i}` });
+    const a = await login(fx.base, { email: user.email, password: `${user.password}-${i}` });
     assertError(a, 401, 'invalid_credentials');
     known.push(a.ms);
-    const b = await login(base, { email: uniqueEmail('ghost'), password: `${user.password}-${i}` });
+    const b = await login(fx.base, { email: uniqueEmail('ghost'), password: `${user.password}-${i}` });
     assertError(b, 401, 'invalid_credentials');
     unknown.push(b.ms);
   }
@@ -159,15 +151,15 @@ test('login for an unknown email takes about as long as for a wrong password', a
 });
 
 test('login with a wrong JSON type or an unknown field gets 422 naming the field', async () => {
-  const user = await newUser(base);
-  const typed = await request(base, 'POST', '/api/auth/login', { json: { email: user.email, password: 12345678 } });
+  const user = await newUser(fx.base);
+  const typed = await request(fx.base, 'POST', '/api/auth/login', { json: { email: user.email, password: 12345678 } });
   assertError(typed, 422, 'validation_failed', { field: 'password' });
-  const extra = await request(base, 'POST', '/api/auth/login', { json: { email: user.email, password: user.password, remember: true } });
+  const extra = await request(fx.base, 'POST', '/api/auth/login', { json: { email: user.email, password: user.password, remember: true } });
   assertError(extra, 422, 'validation_failed', { field: 'remember' });
 });
 
 test('GET /api/auth/me answers 200 {user} with exactly the User fields', async () => {
-  const user = await newUser(base, { name: 'Me Myself' });
+  const user = await newUser(fx.base, { name: 'Me Myself' });
   const res = await user.req('GET', '/api/auth/me');
   assert.equal(res.status, 200, res.text);
   assertJsonType(res);
@@ -177,11 +169,11 @@ test('GET /api/auth/me answers 200 {user} with exactly the User fields', async (
 });
 
 test('GET /api/auth/me without a token gets 401 unauthorized', async () => {
-  assertError(await request(base, 'GET', '/api/auth/me'), 401, 'unauthorized');
+  assertError(await request(fx.base, 'GET', '/api/auth/me'), 401, 'unauthorized');
 });
 
 test('logout answers 204 with no body and clears the cookie', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const res = await user.req('POST', '/api/auth/logout');
   assert.equal(res.status, 204, res.text);
   assert.equal(res.text, '', '204 has no body');
@@ -195,9 +187,9 @@ test('logout answers 204 with no body and clears the cookie', async () => {
 });
 
 test('after logout the same token gets 401 everywhere; another session of the user still works', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, 'before logout');
-  const second = await loginUser(base, user);
+  const second = await loginUser(fx.base, user);
   // Use the token in parallel first, so every server thread has seen it good.
   const warm = await Promise.all(Array.from({ length: 16 }, () => user.req('GET', '/api/auth/me')));
   assert.deepEqual(warm.map((r) => r.status), Array(16).fill(200));
@@ -209,7 +201,7 @@ test('after logout the same token gets 401 everywhere; another session of the us
   assertError(await user.req('GET', '/api/tasks'), 401, 'unauthorized');
   assertError(await user.req('GET', `/api/tasks/${task.id}`), 401, 'unauthorized');
   assertError(await user.req('POST', '/api/tasks', { json: { title: 'after logout' } }), 401, 'unauthorized');
-  assertError(await request(base, 'GET', '/api/auth/me', { cookie: user.cookie }), 401, 'unauthorized');
+  assertError(await request(fx.base, 'GET', '/api/auth/me', { cookie: user.cookie }), 401, 'unauthorized');
   assertError(await user.req('POST', '/api/auth/logout'), 401, 'unauthorized');
   const me = await second.req('GET', '/api/auth/me');
   assert.equal(me.status, 200, me.text);
@@ -218,17 +210,17 @@ test('after logout the same token gets 401 everywhere; another session of the us
 });
 
 test('logout by cookie revokes that session', async () => {
-  const user = await newUser(base);
-  const out = await request(base, 'POST', '/api/auth/logout', { cookie: user.cookie });
+  const user = await newUser(fx.base);
+  const out = await request(fx.base, 'POST', '/api/auth/logout', { cookie: user.cookie });
   assert.equal(out.status, 204, out.text);
   assertError(await user.req('GET', '/api/auth/me'), 401, 'unauthorized');
 });
 
 test('logout without a token gets 401 unauthorized', async () => {
-  assertError(await request(base, 'POST', '/api/auth/logout'), 401, 'unauthorized');
+  assertError(await request(fx.base, 'POST', '/api/auth/logout'), 401, 'unauthorized');
 });
 
 test('the request log never contains a password, token or cookie used in this file', async () => {
-  await request(base, 'GET', '/healthz');
-  assertLogHasNoSecrets(server);
+  await request(fx.base, 'GET', '/healthz');
+  assertLogHasNoSecrets(fx.server);
 });

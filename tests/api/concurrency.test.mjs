@@ -2,24 +2,16 @@
 // one email has exactly one winner.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  assertError, assertLogHasNoSecrets, newUser, register, startServer, stopAndCheck, uniqueEmail,
-  uniquePassword,
+  assertError, assertLogHasNoSecrets, newUser, register, uniqueEmail,
+  uniquePassword, useServer,
 } from './helpers.mjs';
 
-let server;
-let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await stopAndCheck(server);
-});
+const fx = useServer();
 
 test('50 parallel creates by one user all get 201 with 50 distinct ids, and the list counts 50', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const results = await Promise.all(
     Array.from({ length: 50 }, (_, i) => user.req('POST', '/api/tasks', { json: { title: `parallel ${i}` } })),
   );
@@ -44,7 +36,7 @@ test('50 parallel creates by one user all get 201 with 50 distinct ids, and the 
 });
 
 test('parallel updates of one task all succeed and the task stays consistent', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const created = await user.req('POST', '/api/tasks', { json: { title: 'contended' } });
   const id = created.body.id;
   const results = await Promise.all(
@@ -58,7 +50,7 @@ test('parallel updates of one task all succeed and the task stays consistent', a
 });
 
 test('parallel creates by two users keep each user\'s tasks apart', async () => {
-  const [a, b] = await Promise.all([newUser(base), newUser(base)]);
+  const [a, b] = await Promise.all([newUser(fx.base), newUser(fx.base)]);
   const reqs = [];
   for (let i = 0; i < 20; i++) {
     reqs.push(a.req('POST', '/api/tasks', { json: { title: `a${i}` } }));
@@ -77,7 +69,7 @@ test('parallel creates by two users keep each user\'s tasks apart', async () => 
 test('10 parallel registrations of one email: exactly one 201, the rest 409 email_taken', async () => {
   const email = uniqueEmail('race');
   const results = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => register(base, {
+    Array.from({ length: 10 }, (_, i) => register(fx.base, {
       email: i % 2 ? email : email.toUpperCase(), password: uniquePassword(), name: `Racer ${i}`,
     })),
   );
@@ -88,5 +80,5 @@ test('10 parallel registrations of one email: exactly one 201, the rest 409 emai
 });
 
 test('the request log never contains a password, token or cookie used in this file', async () => {
-  assertLogHasNoSecrets(server);
+  assertLogHasNoSecrets(fx.server);
 });

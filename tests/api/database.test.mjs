@@ -4,21 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  assertError, assertLogHasNoSecrets, createTask, newUser, startServer, stopAndCheck,
+  assertError, assertLogHasNoSecrets, createTask, newUser, useServer,
 } from './helpers.mjs';
 
-let server;
-let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await stopAndCheck(server);
-  assertLogHasNoSecrets(server);
-});
+const fx = useServer();
 
 // Holds the database's write lock for ms milliseconds from another process
 // (Debian's sqlite3 shell); resolves once the lock is taken, with
@@ -35,9 +26,9 @@ function holdWriteLock(file, ms) {
 }
 
 test('a database locked past the busy timeout gives 503 unavailable JSON; reads go on; then all is well', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const kept = await createTask(user, 'written before the lock');
-  const { exited } = await holdWriteLock(path.join(server.dataDir, 'todod.db'), 8000);
+  const { exited } = await holdWriteLock(path.join(fx.server.dataDir, 'todod.db'), 8000);
 
   const refused = await user.req('POST', '/api/tasks', { json: { title: 'written during the lock' } });
   assertError(refused, 503, 'unavailable');
@@ -55,4 +46,8 @@ test('a database locked past the busy timeout gives 503 unavailable JSON; reads 
   assert.deepEqual(list.body.tasks.map((t) => t.title), ['written before the lock', 'written after the lock'],
     'the refused write left nothing behind');
   assert.equal(list.body.tasks[0].id, kept.id);
+});
+
+test('the request log never contains a password, token or cookie used in this file', () => {
+  assertLogHasNoSecrets(fx.server);
 });

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -207,6 +208,20 @@ export async function startServer(options = {}) {
     },
   };
   return server;
+}
+
+// One server for the enclosing file or describe block: started before its
+// tests, stopped after them (exit 0 checked). Tests read fx.server, fx.base.
+export function useServer(options) {
+  const fx = {};
+  before(async () => {
+    fx.server = await startServer(options);
+    fx.base = fx.server.base;
+  });
+  after(async () => {
+    await stopAndCheck(fx.server);
+  });
+  return fx;
 }
 
 // Stops a server and asserts it exited 0 on its own.

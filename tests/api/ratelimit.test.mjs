@@ -3,30 +3,22 @@
 // with the client address from X-Forwarded-For only under TODOD_TRUST_PROXY=1.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  assertError, assertLogHasNoSecrets, login, newUser, startServer, stopAndCheck, uniqueEmail,
+  assertError, assertLogHasNoSecrets, login, newUser, uniqueEmail, useServer,
 } from './helpers.mjs';
 
 const CLIENT_LIMIT = 50;
 
 describe('per email, TODOD_LOGIN_MAX_FAILURES=3', () => {
-  let server;
-  let base;
-  before(async () => {
-    server = await startServer({ env: { TODOD_LOGIN_MAX_FAILURES: '3' } });
-    base = server.base;
-  });
-  after(async () => {
-    await stopAndCheck(server);
-  });
+  const fx = useServer({ env: { TODOD_LOGIN_MAX_FAILURES: '3' } });
 
-  const fail = (email, password = 'wrong-password-123') => login(base, { email, password });
+  const fail = (email, password = 'wrong-password-123') => login(fx.base, { email, password });
 
   test('3 failed logins get 401 each, then 429 rate_limited with Retry-After even with the right password', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     for (let i = 0; i < 3; i++) assertError(await fail(user.email), 401, 'invalid_credentials');
-    const limited = await login(base, user);
+    const limited = await login(fx.base, user);
     assertError(limited, 429, 'rate_limited');
     const retry = Number(limited.headers.get('retry-after'));
     assert.ok(retry >= 1 && retry <= 15 * 60, `Retry-After within the 15-minute window: ${retry}`);
@@ -34,7 +26,7 @@ describe('per email, TODOD_LOGIN_MAX_FAILURES=3', () => {
   });
 
   test('the 429 is answered before any password is checked (no hashing time)', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     const times = [];
     for (let i = 0; i < 3; i++) {
       const res = await fail(user.email);
@@ -43,7 +35,7 @@ describe('per email, TODOD_LOGIN_MAX_FAILURES=3', () => {
     }
     const limited = [];
     for (let i = 0; i < 3; i++) {
-      const res = await login(base, user);
+      const res = await login(fx.base, user);
       assertError(res, 429, 'rate_limited');
       limited.push(res.ms);
     }
@@ -52,22 +44,22 @@ describe('per email, TODOD_LOGIN_MAX_FAILURES=3', () => {
   });
 
   test('another email is unaffected by one email\'s failures', async () => {
-    const victim = await newUser(base);
-    const bystander = await newUser(base);
+    const victim = await newUser(fx.base);
+    const bystander = await newUser(fx.base);
     for (let i = 0; i < 3; i++) assertError(await fail(victim.email), 401, 'invalid_credentials');
-    assertError(await login(base, victim), 429, 'rate_limited');
-    const ok = await login(base, bystander);
+    assertError(await login(fx.base, victim), 429, 'rate_limited');
+    const ok = await login(fx.base, bystander);
     assert.equal(ok.status, 200, ok.text);
     assertError(await fail(bystander.email), 401, 'invalid_credentials');
   });
 
   test('case and surrounding spaces of the email count as the same email', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     assertError(await fail(user.email.toUpperCase()), 401, 'invalid_credentials');
     assertError(await fail(`  ${user.email}  `), 401, 'invalid_credentials');
     assertError(await fail(` ${user.email.replace(/^u/, 'U')}`), 401, 'invalid_credentials');
-    assertError(await login(base, user), 429, 'rate_limited');
-    assertError(await login(base, { email: user.email.toUpperCase(), password: user.password }), 429, 'rate_limited');
+    assertError(await login(fx.base, user), 429, 'rate_limited');
+    assertError(await login(fx.base, { email: user.email.toUpperCase(), password: user.password }), 429, 'rate_limited');
   });
 
   test('failures for an email with no account count too', async () => {
@@ -78,38 +70,38 @@ describe('per email, TODOD_LOGIN_MAX_FAILURES=3', () => {
   });
 
   test('a successful login before the limit clears the email\'s count', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     assertError(await fail(user.email), 401, 'invalid_credentials');
     assertError(await fail(user.email), 401, 'invalid_credentials');
-    const ok = await login(base, user);
+    const ok = await login(fx.base, user);
     assert.equal(ok.status, 200, ok.text);
     assertError(await fail(user.email), 401, 'invalid_credentials');
     assertError(await fail(user.email), 401, 'invalid_credentials');
     // without the reset this would be the 5th failure in the window: 429
-    const again = await login(base, user);
+    const again = await login(fx.base, user);
     assert.equal(again.status, 200, again.text);
   });
 
   test('registering is not limited by login failures, and the limit does not lock other routes', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     for (let i = 0; i < 3; i++) assertError(await fail(user.email), 401, 'invalid_credentials');
-    assertError(await login(base, user), 429, 'rate_limited');
+    assertError(await login(fx.base, user), 429, 'rate_limited');
     const me = await user.req('GET', '/api/auth/me');
     assert.equal(me.status, 200, 'an existing session keeps working');
-    const other = await newUser(base);
+    const other = await newUser(fx.base);
     assert.ok(other.token);
   });
 
   test('only failures count: parallel logins with the right password all get 200', async () => {
-    const user = await newUser(base);
-    const results = await Promise.all(Array.from({ length: 6 }, () => login(base, user)));
+    const user = await newUser(fx.base);
+    const results = await Promise.all(Array.from({ length: 6 }, () => login(fx.base, user)));
     assert.deepEqual(results.map((r) => r.status), Array(6).fill(200), results.map((r) => r.text.slice(0, 80)).join('\n'));
-    const after6 = await login(base, user);
+    const after6 = await login(fx.base, user);
     assert.equal(after6.status, 200, after6.text);
   });
 
   test('the request log never contains a password, token or cookie used in this file', async () => {
-    assertLogHasNoSecrets(server);
+    assertLogHasNoSecrets(fx.server);
   });
 });
 
@@ -124,67 +116,51 @@ async function failMany(base, n, headers) {
 }
 
 describe('per client address, TODOD_TRUST_PROXY=1', () => {
-  let server;
-  let base;
-  before(async () => {
-    server = await startServer({ env: { TODOD_TRUST_PROXY: '1' } });
-    base = server.base;
-  });
-  after(async () => {
-    await stopAndCheck(server);
-  });
+  const fx = useServer({ env: { TODOD_TRUST_PROXY: '1' } });
 
   test('50 failures over different emails from one forwarded address: 429 for that address, others unaffected', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     const limited = { 'X-Forwarded-For': '203.0.113.7' };
-    const results = await failMany(base, CLIENT_LIMIT, limited);
+    const results = await failMany(fx.base, CLIENT_LIMIT, limited);
     for (const res of results) assertError(res, 401, 'invalid_credentials');
 
-    const blocked = await login(base, { email: uniqueEmail('late'), password: 'wrong-password-123' }, limited);
+    const blocked = await login(fx.base, { email: uniqueEmail('late'), password: 'wrong-password-123' }, limited);
     assertError(blocked, 429, 'rate_limited');
-    const blockedRight = await login(base, user, limited);
+    const blockedRight = await login(fx.base, user, limited);
     assertError(blockedRight, 429, 'rate_limited');
 
     // The last entry is the client: a proxy chain ending in the limited address is limited...
-    const chained = await login(base, user, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' });
+    const chained = await login(fx.base, user, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' });
     assertError(chained, 429, 'rate_limited');
     // ...and one that merely starts with it is not.
-    const spoofed = await login(base, user, { 'X-Forwarded-For': '203.0.113.7, 198.51.100.2' });
+    const spoofed = await login(fx.base, user, { 'X-Forwarded-For': '203.0.113.7, 198.51.100.2' });
     assert.equal(spoofed.status, 200, spoofed.text);
 
-    const elsewhereWrong = await login(base, { email: user.email, password: 'wrong-password-123' }, { 'X-Forwarded-For': '198.51.100.3' });
+    const elsewhereWrong = await login(fx.base, { email: user.email, password: 'wrong-password-123' }, { 'X-Forwarded-For': '198.51.100.3' });
     assertError(elsewhereWrong, 401, 'invalid_credentials');
-    const elsewhere = await login(base, user, { 'X-Forwarded-For': '198.51.100.3' });
+    const elsewhere = await login(fx.base, user, { 'X-Forwarded-For': '198.51.100.3' });
     assert.equal(elsewhere.status, 200, elsewhere.text);
   });
 
   test('the request log never contains a password, token or cookie used in this file', async () => {
-    assertLogHasNoSecrets(server);
+    assertLogHasNoSecrets(fx.server);
   });
 });
 
 describe('per client address, proxy not trusted', () => {
-  let server;
-  let base;
-  before(async () => {
-    server = await startServer();
-    base = server.base;
-  });
-  after(async () => {
-    await stopAndCheck(server);
-  });
+  const fx = useServer();
 
   test('without TODOD_TRUST_PROXY, X-Forwarded-For is ignored: 50 failures from one peer limit it', async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     const results = [];
     for (let i = 0; i < CLIENT_LIMIT; i += 10) {
       const batch = Array.from({ length: Math.min(10, CLIENT_LIMIT - i) }, (_, j) => login(
-        base, { email: uniqueEmail('peer'), password: 'wrong-password-123' }, { 'X-Forwarded-For': `192.0.2.${i + j + 1}` },
+        fx.base, { email: uniqueEmail('peer'), password: 'wrong-password-123' }, { 'X-Forwarded-For': `192.0.2.${i + j + 1}` },
       ));
       results.push(...(await Promise.all(batch)));
     }
     for (const res of results) assertError(res, 401, 'invalid_credentials');
-    assertError(await login(base, user, { 'X-Forwarded-For': '192.0.2.200' }), 429, 'rate_limited');
-    assertError(await login(base, user), 429, 'rate_limited');
+    assertError(await login(fx.base, user, { 'X-Forwarded-For': '192.0.2.200' }), 429, 'rate_limited');
+    assertError(await login(fx.base, user), 429, 'rate_limited');
   });
 });

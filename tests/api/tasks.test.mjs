@@ -2,28 +2,20 @@
 // CONTRACT.md "Tasks" describes them.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   assertError, assertJsonType, assertLogHasNoSecrets, assertTask, assertTaskList, createTask, newUser,
-  request, sleep, startServer, stopAndCheck,
+  request, sleep, useServer,
 } from './helpers.mjs';
 
-let server;
-let base;
-before(async () => {
-  server = await startServer();
-  base = server.base;
-});
-after(async () => {
-  await stopAndCheck(server);
-});
+const fx = useServer();
 
 const ms = (ts) => Date.parse(ts);
 
 // ---- create, get, update, delete --------------------------------------------
 
 test('POST /api/tasks answers 201 with the Task and Location: /api/tasks/{id}', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const res = await user.req('POST', '/api/tasks', { json: { title: 'Buy milk' } });
   assert.equal(res.status, 201, res.text);
   assertJsonType(res);
@@ -34,7 +26,7 @@ test('POST /api/tasks answers 201 with the Task and Location: /api/tasks/{id}', 
 });
 
 test('a new task defaults to description null and completed false, with created_at = updated_at about now', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, 'defaults');
   assert.equal(task.description, null);
   assert.equal(task.completed, false);
@@ -43,7 +35,7 @@ test('a new task defaults to description null and completed false, with created_
 });
 
 test('create accepts description and completed', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, { title: 'full', description: 'with words', completed: true });
   assert.equal(task.description, 'with words');
   assert.equal(task.completed, true);
@@ -53,7 +45,7 @@ test('create accepts description and completed', async () => {
 });
 
 test('create keeps Unicode text exactly', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const title = 'Café ☕ 日本語 😀 "quotes" \\ back';
   const description = 'line one\nline two\ttab <b>html</b> \u2028';
   const task = await createTask(user, { title, description });
@@ -65,7 +57,7 @@ test('create keeps Unicode text exactly', async () => {
 });
 
 test('task ids are distinct positive integers', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const a = await createTask(user, 'a');
   const b = await createTask(user, 'b');
   assert.notEqual(a.id, b.id);
@@ -73,7 +65,7 @@ test('task ids are distinct positive integers', async () => {
 });
 
 test('GET /api/tasks/{id} answers 200 with the same Task', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, { title: 'get me', description: 'd' });
   const res = await user.req('GET', `/api/tasks/${task.id}`);
   assert.equal(res.status, 200, res.text);
@@ -83,7 +75,7 @@ test('GET /api/tasks/{id} answers 200 with the same Task', async () => {
 
 for (const method of ['PUT', 'PATCH']) {
   test(`${method} updates each field alone and leaves the others as they were`, async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     const task = await createTask(user, { title: 'original', description: 'first' });
 
     const t1 = await user.req(method, `/api/tasks/${task.id}`, { json: { title: '  renamed  ' } });
@@ -127,7 +119,7 @@ for (const method of ['PUT', 'PATCH']) {
   });
 
   test(`${method} moves updated_at strictly forward, even for two updates in quick succession`, async () => {
-    const user = await newUser(base);
+    const user = await newUser(fx.base);
     const task = await createTask(user, 'timing');
     const a = await user.req(method, `/api/tasks/${task.id}`, { json: { title: 'one' } });
     const b = await user.req(method, `/api/tasks/${task.id}`, { json: { title: 'two' } });
@@ -143,7 +135,7 @@ for (const method of ['PUT', 'PATCH']) {
 }
 
 test('DELETE answers 204 with no body, then the task is 404 everywhere', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, 'doomed');
   const del = await user.req('DELETE', `/api/tasks/${task.id}`);
   assert.equal(del.status, 204, del.text);
@@ -158,14 +150,14 @@ test('DELETE answers 204 with no body, then the task is 404 everywhere', async (
 });
 
 test('a missing task id gets 404 not_found', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   assertError(await user.req('GET', '/api/tasks/987654321'), 404, 'not_found');
 });
 
 test('every task route without a token gets 401 unauthorized', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, 'guarded');
-  const anon = (method, p, json) => request(base, method, p, json ? { json } : {});
+  const anon = (method, p, json) => request(fx.base, method, p, json ? { json } : {});
   assertError(await anon('GET', '/api/tasks'), 401, 'unauthorized');
   assertError(await anon('POST', '/api/tasks', { title: 'x' }), 401, 'unauthorized');
   assertError(await anon('GET', `/api/tasks/${task.id}`), 401, 'unauthorized');
@@ -180,7 +172,7 @@ test('every task route without a token gets 401 unauthorized', async () => {
 // ---- complete ------------------------------------------------------------------
 
 test('PATCH /api/tasks/{id}/complete without a body toggles completed, twice back again', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, 'toggle');
   const on = await user.req('PATCH', `/api/tasks/${task.id}/complete`);
   assert.equal(on.status, 200, on.text);
@@ -196,7 +188,7 @@ test('PATCH /api/tasks/{id}/complete without a body toggles completed, twice bac
 });
 
 test('PATCH /complete with {"completed": true} sets it, and twice stays true; false sets false', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, 'set');
   const a = await user.req('PATCH', `/api/tasks/${task.id}/complete`, { json: { completed: true } });
   assert.equal(a.status, 200, a.text);
@@ -216,7 +208,7 @@ test('PATCH /complete with {"completed": true} sets it, and twice stays true; fa
 // ---- list ------------------------------------------------------------------------
 
 test('GET /api/tasks for a new user answers 200 {tasks: [], total 0, limit 50, offset 0}', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const res = await user.req('GET', '/api/tasks');
   assert.equal(res.status, 200, res.text);
   assertJsonType(res);
@@ -229,7 +221,7 @@ let lister;
 let made; // in creation order
 async function listerSetup() {
   if (lister) return;
-  lister = await newUser(base);
+  lister = await newUser(fx.base);
   const specs = [
     { title: 'banana bread', description: 'bake it' },
     { title: 'Apple pie', description: null, completed: true },
@@ -297,7 +289,7 @@ test('sort=title orders by title, asc and desc', async () => {
 test('sort=updated puts the most recently updated first (desc) and last (asc)', async () => {
   // Pauses keep the timestamps of different tasks apart: the order under
   // test is by updated_at, not a tie-break.
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const a = await createTask(user, 'first');
   await sleep(5);
   const b = await createTask(user, 'second');
@@ -327,7 +319,7 @@ test('q matches title or description case-insensitively', async () => {
 });
 
 test('q is case-insensitive beyond ASCII too (É matches é)', async () => {
-  const user = await newUser(base);
+  const user = await newUser(fx.base);
   const task = await createTask(user, { title: 'Café CRÈME', description: 'ÉTÉ à Zürich' });
   for (const q of ['café', 'CAFÉ', 'crème', 'été', 'ZÜRICH']) {
     const res = await user.req('GET', `/api/tasks?q=${encodeURIComponent(q)}`);
@@ -414,7 +406,7 @@ test('an unknown status, sort or order value gets 422', async () => {
 
 test('the list holds only the caller\'s tasks', async () => {
   await listerSetup();
-  const other = await newUser(base);
+  const other = await newUser(fx.base);
   await createTask(other, 'other banana');
   const mine = await list('?limit=100');
   assert.equal(mine.body.total, made.length);
@@ -425,5 +417,5 @@ test('the list holds only the caller\'s tasks', async () => {
 });
 
 test('the request log never contains a password, token or cookie used in this file', async () => {
-  assertLogHasNoSecrets(server);
+  assertLogHasNoSecrets(fx.server);
 });
