@@ -32,7 +32,12 @@ LDLIBS = $(PKG_LIBS) -lpthread
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
-GEN_SRCS := $(OUT)/gen/migrations_sqlite.c
+# The web app: its files, then swagger-ui's and the OpenAPI document, all
+# compiled in (scripts/embed_web.sh). swagger-ui comes from npm (npm ci).
+SWAGGER := node_modules/swagger-ui-dist
+WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg)) \
+	$(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css docs/openapi.json
+GEN_SRCS := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/web_assets.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
@@ -61,6 +66,18 @@ $(OUT)/obj/%.o: src/%.c
 $(OUT)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)sh scripts/embed.sh migrations_sqlite $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/web_assets.c: $(WEB_FILES) node_modules/.package-lock.json scripts/embed_web.sh
+	@mkdir -p $(dir $@)
+	@echo "  WEB  $@"
+	$(Q)sh scripts/embed_web.sh $(OUT)/gen/web $(WEB_FILES) > $@.tmp && mv $@.tmp $@
+
+# npm writes node_modules/.package-lock.json on every install (the packages'
+# own files carry fixed old dates).
+$(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css: node_modules/.package-lock.json
+	@:
+node_modules/.package-lock.json: package-lock.json
+	@sh scripts/setup.sh npm
 
 $(OUT)/gen/%.o: $(OUT)/gen/%.c
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<

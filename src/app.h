@@ -6,12 +6,16 @@
 #include "auth/password.h"
 #include "config.h"
 #include "core/workpool.h"
+#include "http/router.h"
 #include "store/store.h"
 
 struct app {
 	const struct config *cfg;
 	store *store;
 	workpool *hash_pool;
+	/* Every route served, one table per part (api/, web/), tried in order. */
+	const struct route_table *routes;
+	size_t nroutes;
 	/* A real hash of a random password: a login for an unknown email is
 	 * verified against it, so it costs the same time as a known one. */
 	char dummy_hash[PASSWORD_HASH_BYTES];

@@ -1,11 +1,13 @@
 /* main.c: flags -> config -> store -> worker pool -> server -> signals ->
  * teardown in reverse. SIGTERM or SIGINT stops accepting, lets requests in
  * flight finish (at most DRAIN_MS), closes the database and exits 0. */
+#include "api/api.h"
 #include "api/input.h"
 #include "app.h"
 #include "auth/password.h"
 #include "config.h"
 #include "http/server.h"
+#include "web/web.h"
 
 #include <signal.h>
 #include <sodium.h>
@@ -63,7 +65,12 @@ static void wait_for_signal(const sigset_t *set)
 
 static int serve(struct config *cfg, const sigset_t *signals)
 {
-	struct app app = {.cfg = cfg};
+	/* The API first: its paths are the ones clients depend on. */
+	const struct route_table routes[] = {
+		{api_routes, api_routes_count},
+		{web_routes, web_routes_count},
+	};
+	struct app app = {.cfg = cfg, .routes = routes, .nroutes = sizeof(routes) / sizeof(routes[0])};
 	char err[CONFIG_ERROR_BYTES];
 	char serr[256];
 	server *srv = NULL;

@@ -5,7 +5,15 @@
 #ifndef TODOD_API_H
 #define TODOD_API_H
 
+#include <stddef.h>
+
+#include "http/router.h"
+
 struct request;
+
+/* The API's routes (api/routes.c), literal routes before patterns. */
+extern const struct route api_routes[];
+extern const size_t api_routes_count;
 
 void api_health(struct request *r);
 void api_ready(struct request *r);

@@ -88,6 +88,29 @@ const char *request_header_get(const struct request *r, const char *name);
 /* Answers with code and the JSON in body (taken: body is left empty). */
 void respond_json(struct request *r, unsigned code, buf *body);
 
+/* What a page or asset answer carries besides its bytes; a NULL member is
+ * left out, except csp and cache_control, which default to the API's
+ * ("default-src 'none'", "no-store"). nosniff, Referrer-Policy and
+ * X-Frame-Options are always sent. */
+struct static_headers {
+	const char *content_type;
+	const char *csp;
+	const char *cache_control;
+	const char *etag;             /* quoted, strong */
+	const char *content_encoding; /* "gzip" when data is compressed */
+	const char *vary;
+};
+
+/* Answers with code and data[0..len), which must outlive the response
+ * (compiled-in bytes). For HEAD, libmicrohttpd sends the headers only. */
+void respond_static(struct request *r, unsigned code, const void *data, size_t len, const struct static_headers *h);
+
+/* Like respond_static, with bytes made for this request (body is taken). */
+void respond_static_copy(struct request *r, unsigned code, buf *body, const struct static_headers *h);
+
+/* Answers code (302, 303) with Location: location and no body. */
+void respond_redirect(struct request *r, unsigned code, const char *location);
+
 /* Answers with code and no body (204). */
 void respond_empty(struct request *r, unsigned code);
 

@@ -1,6 +1,7 @@
 /* response.c: every answer todod gives goes through here.
  * The single place that turns a status into an HTTP code and the one error
- * body, and that puts the security headers on every response. */
+ * body, and that puts the security headers on every response (the API's
+ * strict ones, or those a page or asset asks for). */
 #include "http/request.h"
 
 #include <microhttpd.h>
@@ -39,32 +40,76 @@ const char *request_header_get(const struct request *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-static void add_security_headers(struct MHD_Response *resp)
+/* The API's policy: a JSON answer loads nothing and is never cached. */
+static const struct static_headers api_headers = {
+	.csp = "default-src 'none'; frame-ancestors 'none'",
+	.cache_control = "no-store",
+};
+
+static void add_security_headers(struct MHD_Response *resp, const struct static_headers *h)
 {
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "Content-Security-Policy", h->csp ? h->csp : api_headers.csp);
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Cache-Control", h->cache_control ? h->cache_control : api_headers.cache_control);
+	if (h->content_type)
+		MHD_add_response_header(resp, "Content-Type", h->content_type);
+	if (h->etag)
+		MHD_add_response_header(resp, "ETag", h->etag);
+	if (h->content_encoding)
+		MHD_add_response_header(resp, "Content-Encoding", h->content_encoding);
+	if (h->vary)
+		MHD_add_response_header(resp, "Vary", h->vary);
 }
 
-/* Queues resp with the headers gathered so far. */
-static void queue(struct request *r, unsigned code, struct MHD_Response *resp, bool json)
+/* Queues resp with the headers h names and those gathered so far. */
+static void queue_with(struct request *r, unsigned code, struct MHD_Response *resp, const struct static_headers *h)
 {
 	if (!resp) {
 		r->http_code = 500;
 		r->answered = true;
 		return;
 	}
-	add_security_headers(resp);
-	if (json)
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+	add_security_headers(resp, h);
 	for (unsigned i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
 	MHD_queue_response(r->conn, code, resp);
 	MHD_destroy_response(resp);
 	r->http_code = code;
 	r->answered = true;
+}
+
+static void queue(struct request *r, unsigned code, struct MHD_Response *resp, bool json)
+{
+	struct static_headers h = api_headers;
+
+	if (json)
+		h.content_type = "application/json";
+	queue_with(r, code, resp, &h);
+}
+
+void respond_static(struct request *r, unsigned code, const void *data, size_t len, const struct static_headers *h)
+{
+	queue_with(r, code, MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT), h);
+}
+
+void respond_static_copy(struct request *r, unsigned code, buf *body, const struct static_headers *h)
+{
+	size_t len;
+	char *data = buf_take(body, &len);
+
+	if (!data) {
+		respond_error(r, STATUS_NOMEM, "out of memory");
+		return;
+	}
+	queue_with(r, code, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE), h);
+}
+
+void respond_redirect(struct request *r, unsigned code, const char *location)
+{
+	request_header(r, "Location", location);
+	queue(r, code, MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT), false);
 }
 
 void respond_json(struct request *r, unsigned code, buf *body)

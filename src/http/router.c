@@ -80,6 +80,17 @@ status router_match(const struct route *table, size_t n, unsigned method, const 
 	return STATUS_NOT_FOUND;
 }
 
+status router_match_tables(const struct route_table *tables, size_t n, unsigned method, const char *path,
+			   size_t len, struct route_match *out)
+{
+	for (size_t t = 0; t < n; t++) {
+		status st = router_match(tables[t].routes, tables[t].count, method, path, len, out);
+		if (st != STATUS_NOT_FOUND)
+			return st;
+	}
+	return STATUS_NOT_FOUND;
+}
+
 void router_allow(const struct route *route, char out[ROUTE_ALLOW_BYTES])
 {
 	static const struct {

@@ -25,7 +25,11 @@ enum http_method {
 #define ROUTE_ALLOW_BYTES 48 /* "GET, HEAD, POST, PUT, PATCH, DELETE" */
 
 enum route_flags {
-	ROUTE_PUBLIC = 1, /* no token needed */
+	ROUTE_PUBLIC = 1,  /* no token needed */
+	ROUTE_SEED = 2,    /* the first path parameter is a user id that must be the
+			    * caller's own (403 otherwise) */
+	ROUTE_SESSION = 4, /* a token is looked at when sent, never required: the
+			    * handler sees r->authenticated (pages that redirect) */
 };
 
 struct request;
@@ -40,6 +44,13 @@ struct route_method {
 struct route {
 	const char *pattern; /* "/api/tasks/{id}" */
 	struct route_method methods[ROUTE_METHODS_MAX];
+};
+
+/* A part's routes (api/, web/): http/ is handed a list of these and names
+ * no handler itself. */
+struct route_table {
+	const struct route *routes;
+	size_t count;
 };
 
 struct route_param {
@@ -62,6 +73,11 @@ unsigned method_parse(const char *name);
  * STATUS_NOT_FOUND writes nothing. */
 status router_match(const struct route *table, size_t n, unsigned method, const char *path, size_t len,
 		    struct route_match *out);
+
+/* router_match over tables[0..n) in order: the first table with a pattern
+ * that matches the path decides. */
+status router_match_tables(const struct route_table *tables, size_t n, unsigned method, const char *path,
+			   size_t len, struct route_match *out);
 
 /* Writes the Allow header value for route ("GET, HEAD, POST") into out. */
 void router_allow(const struct route *route, char out[ROUTE_ALLOW_BYTES]);

@@ -1,7 +1,9 @@
 /* server.c: libmicrohttpd setup and the life of one request.
- * Order of checks: route (404/405), declared body size (413), media type
- * (415), body read within LIMIT_BODY_BYTES (413), caller's token and
- * session (401), seed path owner and cookie Origin (403), then the handler.
+ * Order of checks: route (404/405) in the tables app->routes hands over,
+ * declared body size (413), media type (415), body read within
+ * LIMIT_BODY_BYTES (413), caller's token and session (401; looked at but
+ * never required on ROUTE_SESSION pages), seed path owner and cookie Origin
+ * (403), then the handler.
  * One log line per request, written when it completes, never with a query
  * string, header, token or body. */
 #include "http/server.h"
@@ -9,7 +11,6 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "http/request.h"
-#include "http/routes.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -341,7 +342,7 @@ static void on_headers(struct request *r, const char *method)
 		respond_error(r, STATUS_BAD_REQUEST, "request target too long");
 		return;
 	}
-	st = router_match(routes, routes_count, r->method, r->path, r->path_len, &r->match);
+	st = router_match_tables(r->app->routes, r->app->nroutes, r->method, r->path, r->path_len, &r->match);
 	if (st == STATUS_METHOD_NOT_ALLOWED) {
 		char allow[ROUTE_ALLOW_BYTES];
 		router_allow(r->match.route, allow);
@@ -367,7 +368,10 @@ static void on_request(struct request *r)
 		return;
 	}
 	client_address(r);
-	if (!(r->match.method->flags & ROUTE_PUBLIC)) {
+	if (r->match.method->flags & ROUTE_SESSION) {
+		/* a page: a missing or failing token only means "signed out" */
+		(void)authenticate(r);
+	} else if (!(r->match.method->flags & ROUTE_PUBLIC)) {
 		st = authenticate(r);
 		if (st == STATUS_OK)
 			st = authorize(r);

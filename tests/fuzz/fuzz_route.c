@@ -4,7 +4,7 @@
  * pattern parameter; a 405 must come with an Allow value that leaves the
  * method out; and whether a path is known must not depend on the method. */
 #include "http/router.h"
-#include "http/routes.h"
+#include "api/api.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,7 +54,7 @@ static void check_match(unsigned method, const char *path, size_t len, const str
 {
 	unsigned want = method == METHOD_HEAD ? METHOD_GET : method;
 
-	CHECK(m->route >= routes && m->route < routes + routes_count);
+	CHECK(m->route >= api_routes && m->route < api_routes + api_routes_count);
 	CHECK(m->method >= m->route->methods && m->method < m->route->methods + ROUTE_METHODS_MAX);
 	CHECK(m->method->handler != NULL && m->method->method == want);
 	CHECK(m->nparams == count_params(m->route->pattern) && m->nparams <= ROUTE_PARAMS_MAX);
@@ -73,7 +73,7 @@ static void check_not_allowed(unsigned method, const struct route_match *m)
 {
 	char allow[ROUTE_ALLOW_BYTES];
 
-	CHECK(m->route >= routes && m->route < routes + routes_count);
+	CHECK(m->route >= api_routes && m->route < api_routes + api_routes_count);
 	memset(allow, 'X', sizeof allow);
 	router_allow(m->route, allow);
 	CHECK(memchr(allow, '\0', sizeof allow) != NULL);
@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memset(&m, 0x5a, sizeof m);
 		before = m;
-		found[k] = router_match(routes, routes_count, methods[k].method, path, len, &m);
+		found[k] = router_match(api_routes, api_routes_count, methods[k].method, path, len, &m);
 		switch (found[k]) {
 		case STATUS_OK:
 			check_match(methods[k].method, path, len, &m);

@@ -1,4 +1,4 @@
-/* test_router.c: unit tests for http/router on the real table of routes.c:
+/* test_router.c: unit tests for http/router on the real table of api/routes.c:
  * every path of the contract reaches its api_* handler with its parameters
  * and flags, HEAD answers where GET does, a known path with another method
  * gives 405 and the right Allow value, and anything else (trailing slashes,
@@ -6,7 +6,6 @@
 #include "api/api.h"
 #include "core/limits.h"
 #include "http/router.h"
-#include "http/routes.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +30,7 @@ static status match(unsigned method, const char *path, struct route_match *out)
 	held = malloc(len ? len : 1);
 	assert_non_null(held);
 	memcpy(held, path, len);
-	return router_match(routes, routes_count, method, held, len, out);
+	return router_match(api_routes, api_routes_count, method, held, len, out);
 }
 
 static int release(void **state)
@@ -152,7 +151,7 @@ static void every_contract_route(void **state)
 			seen[nseen++] = m.route;
 	}
 	/* Every route of the table is one the contract names. */
-	assert_int_equal(nseen, routes_count);
+	assert_int_equal(nseen, api_routes_count);
 }
 
 static void head_answers_like_get(void **state)
@@ -212,13 +211,13 @@ static void wrong_method(void **state)
 static void allow_of_every_route(void **state)
 {
 	(void)state;
-	for (size_t r = 0; r < routes_count; r++) {
+	for (size_t r = 0; r < api_routes_count; r++) {
 		char out[ROUTE_ALLOW_BYTES];
 		size_t count = 0;
 
-		router_allow(&routes[r], out);
+		router_allow(&api_routes[r], out);
 		assert_true(strlen(out) > 0 && strlen(out) < ROUTE_ALLOW_BYTES);
-		for (size_t k = 0; k < ROUTE_METHODS_MAX && routes[r].methods[k].handler; k++) {
+		for (size_t k = 0; k < ROUTE_METHODS_MAX && api_routes[r].methods[k].handler; k++) {
 			static const struct {
 				unsigned method;
 				const char *name;
@@ -228,7 +227,7 @@ static void allow_of_every_route(void **state)
 			             {METHOD_PATCH, "PATCH"},
 			             {METHOD_DELETE, "DELETE"}};
 			for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
-				if (names[n].method == routes[r].methods[k].method)
+				if (names[n].method == api_routes[r].methods[k].method)
 					assert_non_null(strstr(out, names[n].name));
 			count++;
 		}
@@ -346,16 +345,16 @@ static void respects_len(void **state)
 	const char *path = "/api/tasks/12";
 
 	(void)state;
-	assert_int_equal(router_match(routes, routes_count, METHOD_GET, path, 10, &m), STATUS_OK);
+	assert_int_equal(router_match(api_routes, api_routes_count, METHOD_GET, path, 10, &m), STATUS_OK);
 	assert_string_equal(m.route->pattern, "/api/tasks");
-	assert_int_equal(router_match(routes, routes_count, METHOD_GET, path, 12, &m), STATUS_OK);
+	assert_int_equal(router_match(api_routes, api_routes_count, METHOD_GET, path, 12, &m), STATUS_OK);
 	assert_string_equal(m.route->pattern, "/api/tasks/{id}");
 	assert_int_equal(m.params[0].len, 1);
-	assert_int_equal(router_match(routes, routes_count, METHOD_GET, path, 11, &m), STATUS_NOT_FOUND);
-	assert_int_equal(router_match(routes, routes_count, METHOD_GET, path, 0, &m), STATUS_NOT_FOUND);
-	assert_int_equal(router_match(routes, 0, METHOD_GET, "/healthz", 8, &m), STATUS_NOT_FOUND);
+	assert_int_equal(router_match(api_routes, api_routes_count, METHOD_GET, path, 11, &m), STATUS_NOT_FOUND);
+	assert_int_equal(router_match(api_routes, api_routes_count, METHOD_GET, path, 0, &m), STATUS_NOT_FOUND);
+	assert_int_equal(router_match(api_routes, 0, METHOD_GET, "/healthz", 8, &m), STATUS_NOT_FOUND);
 	/* A NUL inside the path is a byte like any other. */
-	assert_int_equal(router_match(routes, routes_count, METHOD_GET, "/healthz\0", 9, &m),
+	assert_int_equal(router_match(api_routes, api_routes_count, METHOD_GET, "/healthz\0", 9, &m),
 	                 STATUS_NOT_FOUND);
 }
 

@@ -1,11 +1,12 @@
-/* routes.c: every path todod serves, literal routes before patterns.
- * The seed's /api/{user_id}/... paths share the handlers of /api/tasks. */
-#include "http/routes.h"
+/* routes.c: every path of the JSON API and the health checks, literal
+ * routes before patterns. The seed's /api/{user_id}/... paths share the
+ * handlers of /api/tasks. http/ is handed this table by main. */
 #include "api/api.h"
+#include "http/router.h"
 
 #define PUBLIC ROUTE_PUBLIC
 
-const struct route routes[] = {
+const struct route api_routes[] = {
 	{"/healthz", {{METHOD_GET, api_health, PUBLIC}}},
 	{"/readyz", {{METHOD_GET, api_ready, PUBLIC}}},
 	{"/api/auth/register", {{METHOD_POST, api_register, PUBLIC}}},
@@ -28,4 +29,4 @@ const struct route routes[] = {
 	{"/api/{user_id}/tasks/{id}/complete", {{METHOD_PATCH, api_task_complete, ROUTE_SEED}}},
 };
 
-const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
+const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
