@@ -33,10 +33,11 @@ SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
 # The web app: its files, then swagger-ui's and the OpenAPI document, all
-# compiled in (scripts/embed_web.sh). swagger-ui comes from npm (npm ci).
+# compiled in (scripts/embed_web.sh). swagger-ui comes from npm (npm ci); its
+# CSS's inline images become files (scripts/swagger_css.mjs) for the CSP.
 SWAGGER := node_modules/swagger-ui-dist
 WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg)) \
-	$(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css docs/openapi.json
+	$(SWAGGER)/swagger-ui-bundle.js docs/openapi.json
 GEN_SRCS := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/web_assets.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -67,14 +68,17 @@ $(OUT)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)sh scripts/embed.sh migrations_sqlite $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(OUT)/gen/web_assets.c: $(WEB_FILES) node_modules/.package-lock.json scripts/embed_web.sh
+$(OUT)/gen/web_assets.c: $(WEB_FILES) $(OUT)/gen/swagger/swagger-ui.css scripts/embed_web.sh
 	@mkdir -p $(dir $@)
 	@echo "  WEB  $@"
-	$(Q)sh scripts/embed_web.sh $(OUT)/gen/web $(WEB_FILES) > $@.tmp && mv $@.tmp $@
+	$(Q)sh scripts/embed_web.sh $(OUT)/gen/web $(WEB_FILES) $(OUT)/gen/swagger/* > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/swagger/swagger-ui.css: node_modules/.package-lock.json scripts/swagger_css.mjs
+	$(Q)node scripts/swagger_css.mjs $(SWAGGER)/swagger-ui.css $(dir $@)
 
 # npm writes node_modules/.package-lock.json on every install (the packages'
 # own files carry fixed old dates).
-$(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css: node_modules/.package-lock.json
+$(SWAGGER)/swagger-ui-bundle.js: node_modules/.package-lock.json
 	@:
 node_modules/.package-lock.json: package-lock.json
 	@sh scripts/setup.sh npm

@@ -78,6 +78,8 @@ for name in $list; do
 	*.js) type='text/javascript; charset=utf-8' ;;
 	*.json) type='application/json' ;;
 	*.svg) type='image/svg+xml' ;;
+	*.png) type='image/png' ;;
+	*.jpeg) type='image/jpeg' ;;
 	*) echo "embed_web.sh: no content type for $name" >&2; exit 1 ;;
 	esac
 	size=$(wc -c <"$f" | tr -d ' ')

@@ -26,9 +26,22 @@ const ROUTES = {
   '/api/{user_id}/tasks/{id}/complete': ['PATCH'],
   '/healthz': ['GET'],
   '/readyz': ['GET'],
+  '/': ['GET'],
+  '/signin': ['GET'],
+  '/signup': ['GET'],
+  '/tasks': ['GET'],
+  '/docs': ['GET'],
+  '/api/openapi.json': ['GET'],
+  '/assets/{version}/{name}': ['GET'],
 };
 
-const PUBLIC = new Set(['/api/auth/register', '/api/auth/login', '/healthz', '/readyz']);
+const PUBLIC = new Set([
+  '/api/auth/register', '/api/auth/login', '/healthz', '/readyz', '/docs', '/api/openapi.json', '/assets/{version}/{name}',
+]);
+// Pages look at the cookie when it is there and redirect on it; none needs it.
+const SESSION = new Set(['/', '/signin', '/signup', '/tasks']);
+// The contract's codes, uri_too_long (414) included.
+const CODES = { ...CODE_STATUS, uri_too_long: 414 };
 
 // The objects of CONTRACT.md have exactly these fields.
 const FIELDS = {
@@ -126,7 +139,7 @@ test('schemas User, Task, AuthResponse, TaskList and Error have exactly the cont
   assert.equal(inner.additionalProperties, false, 'the error object has additionalProperties: false');
   assert.deepEqual(sorted(Object.keys(inner.properties || {})), sorted(ERROR_FIELDS), 'fields of the error object');
   assert.deepEqual(sorted(inner.required || []), sorted(ERROR_REQUIRED), 'fields is optional, code and message are not');
-  assert.deepEqual(sorted(inner.properties.code.enum || []), sorted(Object.keys(CODE_STATUS)), 'error codes');
+  assert.deepEqual(sorted(inner.properties.code.enum || []), sorted(Object.keys(CODES)), 'error codes');
 });
 
 test('schema member types and bounds follow the contract', () => {
@@ -165,6 +178,8 @@ test('public routes need no token; every other operation takes either token and 
     const security = op.security ?? doc.security ?? [];
     if (PUBLIC.has(p)) {
       assert.deepEqual(security, [], `${method} ${p} is public`);
+    } else if (SESSION.has(p)) {
+      assert.deepEqual(security, [{}, { cookieAuth: [] }], `${method} ${p} takes the cookie when there is one`);
     } else {
       const names = security.flatMap((req) => Object.keys(req));
       assert.ok(names.includes('bearerAuth') && names.includes('cookieAuth'), `${method} ${p} takes bearer or cookie (${globalSecurity})`);
@@ -188,6 +203,13 @@ test('each operation documents its statuses, all with the Error body for errors'
     'patch /api/tasks/{id}/complete': ['200', '404', '422'],
     'get /healthz': ['200'],
     'get /readyz': ['200', '503'],
+    'get /': ['200', '304'],
+    'get /signin': ['200', '303', '304'],
+    'get /signup': ['200', '303', '304'],
+    'get /tasks': ['200', '303'],
+    'get /docs': ['200', '304'],
+    'get /api/openapi.json': ['200', '304'],
+    'get /assets/{version}/{name}': ['200', '304', '404'],
   };
   for (const { path: p, method, op } of operations()) {
     const seed = p.startsWith('/api/{user_id}/');
@@ -215,7 +237,25 @@ test('headers the contract promises: WWW-Authenticate, Retry-After, Location', (
     }
   }
   assert.ok(resolve(doc.paths['/api/auth/login'].post.responses['429']).headers?.['Retry-After']);
+  assert.ok(resolve(doc.paths['/api/auth/register'].post.responses['429']).headers?.['Retry-After'], 'register documents 429 with Retry-After');
+  for (const p of ['/signin', '/signup', '/tasks']) {
+    assert.ok(resolve(doc.paths[p].get.responses['303']).headers?.Location, `${p} 303 has Location`);
+  }
   assert.ok(resolve(doc.paths['/api/tasks'].post.responses['201']).headers?.Location);
+});
+
+test('every operation documents 414 for a request target over 8,192 bytes', () => {
+  for (const { path: p, method, op } of operations()) {
+    assert.ok(op.responses['414'], `${method} ${p} documents 414`);
+  }
+  assert.match(resolve(doc.components.responses.UriTooLong).description, /8,192 bytes/);
+});
+
+test('the token rules: issuer, lifetime, refusals', () => {
+  const text = `${doc.info.description} ${doc.components.securitySchemes.bearerAuth.description}`;
+  for (const word of ['iss', 'TODOD_ISSUER', 'TODOD_TOKEN_TTL', '604800', 'HS256', 'exp - iat', 'leeway', 'query string', 'revoked']) {
+    assert.ok(text.includes(word), `the document tells about ${word}`);
+  }
 });
 
 test('the list parameters have the contract defaults and allowed values', () => {
@@ -282,11 +322,12 @@ test('API.md mentions every path of the contract', () => {
 });
 
 test('API.md mentions every error code, the cookie and every setting', () => {
-  for (const code of Object.keys(CODE_STATUS)) assert.ok(apiMd.includes(`\`${code}\``), `API.md does not mention ${code}`);
+  for (const code of Object.keys(CODES)) assert.ok(apiMd.includes(`\`${code}\``), `API.md does not mention ${code}`);
   for (const word of [
     'todod_token', 'HttpOnly', 'SameSite=Strict', 'Retry-After', 'WWW-Authenticate', 'Origin',
     'TODOD_LISTEN', 'DATABASE_URL', 'TODOD_DATA_DIR', 'TODOD_JWT_SECRET', 'BETTER_AUTH_SECRET', 'JWT_SECRET',
     'TODOD_TOKEN_TTL', 'TODOD_LOGIN_MAX_FAILURES', 'TODOD_TRUST_PROXY', '604800', '127.0.0.1:8080',
+    'TODOD_REGISTER_MAX_PER_ADDRESS', 'TODOD_ISSUER', '414', '/api/openapi.json', '/docs',
   ]) {
     assert.ok(apiMd.includes(word), `API.md does not mention ${word}`);
   }
