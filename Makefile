@@ -46,7 +46,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test unit api fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan
+.PHONY: all run test unit api browser docs-lint fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan
 .DEFAULT_GOAL := all
 
 all: $(OUT)/todod
@@ -119,6 +119,15 @@ api: all asan
 	TODOD_BIN=build/todod node --test --test-concurrency=2 tests/api/
 	TODOD_BIN=build/asan/todod TODOD_ASAN=1 node --test --test-concurrency=2 tests/api/
 
+# Browser journeys: playwright-core driving Debian's /usr/bin/chromium
+# headless against the release build; screenshots land in build/screenshots.
+browser: all
+	TODOD_BIN=build/todod node --test --test-concurrency=1 tests/browser/
+
+docs-lint: node_modules/.package-lock.json
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint \
+		--config redocly.yaml docs/openapi.json
+
 fuzz-build:
 	@$(MAKE) --no-print-directory VARIANT=fuzz $(FUZZ_BINS)
 
@@ -137,7 +146,9 @@ test: setup-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-replay
+	@$(MAKE) --no-print-directory docs-lint
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory browser
 
 bench:
 	@sh scripts/setup.sh bench

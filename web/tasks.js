@@ -350,6 +350,30 @@ const addForm = $('add-form');
 const newTitle = $('new-title');
 const newDesc = $('new-description');
 
+// What is typed in the composer survives a trip to /signin (an expired
+// session) or a reload, until it is added.
+const DRAFT = 'todod.draft';
+function saveDraft() {
+  try {
+    sessionStorage.setItem(DRAFT, JSON.stringify({ title: newTitle.value, description: newDesc.value }));
+  } catch {
+    // storage may be off: the draft then lives as long as the page
+  }
+}
+function restoreDraft() {
+  try {
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT) ?? 'null');
+    if (draft) {
+      newTitle.value = draft.title ?? '';
+      newDesc.value = draft.description ?? '';
+    }
+  } catch {
+    // nothing kept
+  }
+}
+newTitle.addEventListener('input', saveDraft);
+newDesc.addEventListener('input', saveDraft);
+
 newDesc.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) addForm.requestSubmit();
 });
@@ -370,6 +394,7 @@ addForm.addEventListener('submit', async (e) => {
     const { data } = await api('POST', '/api/tasks', body);
     newTitle.value = '';
     newDesc.value = '';
+    saveDraft();
     counts.pending += 1;
     renderCounts();
     announce(`Added: ${data.title}`);
@@ -463,4 +488,5 @@ new IntersectionObserver((entries) => {
 readUrl();
 syncControls();
 renderCounts();
+restoreDraft();
 load(true);
