@@ -120,3 +120,19 @@ export async function screenshotDir() {
 }
 
 export { startServer, stopAndCheck };
+
+// Presses Tab (at most limit times) until the focused element matches
+// predicate (run in the page on document.activeElement); fails otherwise.
+export async function tabTo(page, predicate, what, limit = 40) {
+  if (await page.evaluate(predicate)) return;
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(predicate)) return;
+  }
+  assert.fail(`Tab never reached ${what}`);
+}
+
+// The counts line, e.g. "2 pending · 1 done".
+export async function expectCounts(page, text) {
+  await page.locator('#counts', { hasText: text }).waitFor();
+}
