@@ -194,9 +194,10 @@ async function load(reset) {
   }
 }
 
-let sentinelVisible = false;
+// The next page loads when the end of the list comes near the viewport.
 function maybeLoadMore() {
-  if (sentinelVisible && list.tasks.length < list.total) load(false);
+  const near = $('sentinel').getBoundingClientRect().top < window.innerHeight + 200;
+  if (near && list.tasks.length < list.total) load(false);
 }
 
 // ---- changes -----------------------------------------------------------------
@@ -480,10 +481,7 @@ window.addEventListener('online', () => { if ($('banner').textContent) load(true
 $('who').textContent = boot.name ? `${boot.name} · ${boot.email}` : '';
 $('who').title = boot.email ?? '';
 $('more-button').addEventListener('click', () => load(false));
-new IntersectionObserver((entries) => {
-  sentinelVisible = entries.some((e) => e.isIntersecting);
-  maybeLoadMore();
-}).observe($('sentinel'));
+new IntersectionObserver(maybeLoadMore, { rootMargin: '200px' }).observe($('sentinel'));
 
 readUrl();
 syncControls();
