@@ -238,7 +238,7 @@ function startEdit(task) {
   const id = `edit-${task.id}`;
   const title = el('input', { type: 'text', id: `${id}-title`, value: task.title, autocomplete: 'off' });
   title.setAttribute('aria-describedby', `${id}-title-error`);
-  const desc = el('textarea', { id: `${id}-description`, rows: 2, value: task.description ?? '' });
+  const desc = el('textarea', { id: `${id}-description`, rows: 2, value: task.description ?? '', placeholder: 'Details (optional)' });
   desc.setAttribute('aria-describedby', `${id}-description-error`);
   const save = el('button', { type: 'submit', class: 'button small' }, 'Save');
   const cancel = el('button', { type: 'button', class: 'button ghost small' }, 'Cancel');

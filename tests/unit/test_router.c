@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "core/limits.h"
 #include "http/router.h"
+#include "web/web.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,6 +375,29 @@ static void methods_by_name(void **state)
 	assert_int_equal(method_parse(""), METHOD_OTHER);
 }
 
+/* The tables main hands to http/: the first table with a matching pattern
+ * decides, so a web path never reaches the API's 404 and the other way round. */
+static void tables_in_order(void **state)
+{
+	const struct route_table tables[] = {{api_routes, api_routes_count}, {web_routes, web_routes_count}};
+	struct route_match m;
+
+	(void)state;
+	assert_int_equal(router_match_tables(tables, 2, METHOD_GET, "/", 1, &m), STATUS_OK);
+	assert_true(m.route >= web_routes && m.route < web_routes + web_routes_count);
+	assert_int_equal(m.method->flags, ROUTE_SESSION);
+	assert_int_equal(router_match_tables(tables, 2, METHOD_GET, "/api/tasks", 10, &m), STATUS_OK);
+	assert_true(m.route >= api_routes && m.route < api_routes + api_routes_count);
+	assert_int_equal(router_match_tables(tables, 2, METHOD_GET, "/api/openapi.json", 17, &m), STATUS_OK);
+	assert_int_equal(m.method->flags, ROUTE_PUBLIC);
+	assert_int_equal(router_match_tables(tables, 2, METHOD_GET, "/assets/v1/app.css", 18, &m), STATUS_OK);
+	assert_int_equal(m.nparams, 2);
+	assert_int_equal(router_match_tables(tables, 2, METHOD_POST, "/signin", 7, &m), STATUS_METHOD_NOT_ALLOWED);
+	assert_int_equal(router_match_tables(tables, 2, METHOD_GET, "/signin/", 8, &m), STATUS_NOT_FOUND);
+	assert_int_equal(router_match_tables(tables, 1, METHOD_GET, "/tasks", 6, &m), STATUS_NOT_FOUND);
+	assert_int_equal(router_match_tables(tables, 0, METHOD_GET, "/healthz", 8, &m), STATUS_NOT_FOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +410,7 @@ int main(void)
 	    cmocka_unit_test_teardown(seed_complete_two_params, release),
 	    cmocka_unit_test_teardown(respects_len, release),
 	    cmocka_unit_test_teardown(methods_by_name, release),
+	    cmocka_unit_test(tables_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
