@@ -122,6 +122,20 @@ test('signing in with a wrong password says so without saying which; next is onl
   await page.context().close();
 });
 
+test('too many failed sign-ins: the page says when to try again', async () => {
+  const page = await newPage(fx);
+  await page.goto('/signin');
+  const email = uniqueEmail('locked');
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, { email, password: `wrong password ${i}` });
+    await page.getByText('Invalid email or password.').waitFor();
+    await page.locator('button[type="submit"]:not([disabled])').waitFor();
+  }
+  await signIn(page, { email, password: 'wrong password again' });
+  await page.getByText(/Too many sign-in attempts\. Try again in \d+ (minutes?|seconds?)\./).waitFor();
+  await page.context().close();
+});
+
 test('sign-up rules show as you type; the server says when the email is taken', async () => {
   const page = await newPage(fx);
   const me = await signUp(page, { email: uniqueEmail('taken') });
