@@ -1,21 +1,20 @@
-/* web.c: the web app's pages and assets, served from the binary.
- * Pages look at the session cookie (ROUTE_SESSION) and redirect before any
- * HTML leaves: signed out, /tasks goes to /signin?next=...; signed in,
- * /signin and /signup go to /tasks. Every answer carries a CSP allowing only
- * 'self', a strong ETag (304 on If-None-Match) and gzip when accepted;
- * http/ does the rest (framing, headers common to all answers, the log). */
+/* web.c: the web app's pages and assets, served from the binary. Pages look
+ * at the session cookie (ROUTE_SESSION) and redirect before any HTML leaves.
+ * Every answer has a CSP of 'self' only, a strong ETag (304 on If-None-Match)
+ * and gzip when accepted; http/ does the rest (framing, common headers, the
+ * request log). */
 #include "web/web.h"
 #include "core/buf.h"
 #include "http/request.h"
 #include "store/store.h"
 #include "web/assets.h"
+#include "web/negotiate.h"
 
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Only 'self': no inline script or style, no other origin, no framing. */
 static const char page_csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -37,79 +36,9 @@ static const struct web_asset *asset_find(const char *name)
 	return bsearch(name, web_assets, web_assets_count, sizeof(web_assets[0]), asset_compare);
 }
 
-/* A q value of zero ("0", "0.0", "0.000") refuses the coding. */
-static bool is_q_zero(const char *p, size_t len)
-{
-	while (len && (*p == ' ' || *p == '\t')) {
-		p++;
-		len--;
-	}
-	if (len < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=')
-		return false;
-	p += 2;
-	len -= 2;
-	if (len == 0 || *p != '0')
-		return false;
-	for (size_t i = 1; i < len; i++)
-		if (p[i] != '.' && p[i] != '0' && p[i] != ' ')
-			return false;
-	return true;
-}
-
-/* Accept-Encoding names gzip (or *) without q=0. */
-static bool accepts_gzip(const struct request *r)
-{
-	const char *p = request_header_get(r, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-
-	while (p && *p) {
-		size_t item = strcspn(p, ",");
-		size_t name = strcspn(p, ",;");
-		const char *n = p;
-		while (name && (*n == ' ' || *n == '\t')) {
-			n++;
-			name--;
-		}
-		while (name && (n[name - 1] == ' ' || n[name - 1] == '\t'))
-			name--;
-		bool coding = (name == 4 && strncasecmp(n, "gzip", 4) == 0) || (name == 1 && *n == '*');
-		if (coding) {
-			const char *param = p + strcspn(p, ",;");
-			bool refused = *param == ';' && is_q_zero(param + 1, (size_t)(p + item - param - 1));
-			return !refused;
-		}
-		p += item;
-		if (*p == ',')
-			p++;
-	}
-	return false;
-}
-
-/* If-None-Match names etag (weakly compared, as RFC 9110 asks) or is "*". */
-static bool etag_matches(const char *header, const char *etag)
-{
-	size_t elen = strlen(etag);
-
-	while (header && *header) {
-		header += strspn(header, " \t,");
-		if (*header == '*')
-			return true;
-		if (strncmp(header, "W/", 2) == 0)
-			header += 2;
-		if (*header != '"')
-			return false;
-		const char *end = strchr(header + 1, '"');
-		if (!end)
-			return false;
-		if ((size_t)(end + 1 - header) == elen && memcmp(header, etag, elen) == 0)
-			return true;
-		header = end + 1;
-	}
-	return false;
-}
-
 static void serve(struct request *r, const struct web_asset *a, const char *cache, const char *vary)
 {
-	bool gz = a->gz && accepts_gzip(r);
+	bool gz = a->gz && negotiate_gzip(request_header_get(r, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	struct static_headers h = {
 		.csp = page_csp,
 		.cache_control = cache,
@@ -117,7 +46,7 @@ static void serve(struct request *r, const struct web_asset *a, const char *cach
 		.vary = vary,
 	};
 
-	if (etag_matches(request_header_get(r, MHD_HTTP_HEADER_IF_NONE_MATCH), h.etag)) {
+	if (negotiate_etag_matches(request_header_get(r, MHD_HTTP_HEADER_IF_NONE_MATCH), h.etag)) {
 		respond_static(r, 304, "", 0, &h);
 		return;
 	}

@@ -72,6 +72,10 @@ test('gzip when accepted: the same bytes, its own ETag; never when refused', asy
     assert.match(gz.headers.vary, /Accept-Encoding/, p);
     assert.deepEqual(gunzipSync(gz.body), plain.body, `${p}: gzip holds the same bytes`);
     assert.notEqual(gz.headers.etag, plain.headers.etag, `${p}: each form has its own ETag`);
+    const star = await raw(p, { headers: { 'Accept-Encoding': 'identity, *' } });
+    assert.equal(star.headers['content-encoding'], 'gzip', `${p}: * allows gzip`);
+    const notStar = await raw(p, { headers: { 'Accept-Encoding': '*;q=0.5, gzip;q=0' } });
+    assert.equal(notStar.headers['content-encoding'], undefined, `${p}: gzip;q=0 wins over *`);
     const refused = await raw(p, { headers: { 'Accept-Encoding': 'gzip;q=0, identity' } });
     assert.equal(refused.headers['content-encoding'], undefined, `${p}: gzip;q=0 is refused`);
     assert.deepEqual(refused.body, plain.body);
