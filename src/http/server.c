@@ -4,9 +4,10 @@
  * LIMIT_BODY_BYTES (413), caller's token and session (401; looked at but
  * never required on ROUTE_SESSION pages), seed path owner and cookie Origin
  * (403), then the handler.
- * One log line per request, written when it completes, never with a query
- * string, header, token or body. */
+ * One log line per request, made when it completes (never with a query
+ * string, header, token or body) and buffered per thread by accesslog.c. */
 #include "http/server.h"
+#include "http/accesslog.h"
 #include "auth/session.h"
 #include "core/clock.h"
 #include "core/limits.h"
@@ -31,6 +32,7 @@ struct server {
 	const struct app *app;
 	atomic_uint inflight;
 	struct sockaddr_storage addr;
+	accesslog *log; /* the request log: stderr, buffered per thread */
 };
 
 /* Per connection: the raw target of the request being read. libmicrohttpd
@@ -113,8 +115,9 @@ static struct request *request_new(server *s, struct MHD_Connection *conn)
 }
 
 /* The log line: time method path status duration user. The path is the
- * raw one without its query; bytes outside printable ASCII are escaped. */
-static void log_request(const struct request *r)
+ * raw one without its query; bytes outside printable ASCII are escaped.
+ * Lines go to this thread's buffer of s->log (http/accesslog.h). */
+static void log_request(server *s, const struct request *r)
 {
 	char line[LIMIT_URI_BYTES * 4 + 256];
 	char ts[CLOCK_RFC3339_BYTES];
@@ -140,7 +143,7 @@ static void log_request(const struct request *r)
 		     r->authenticated ? r->caller.user_id : "-");
 	if (w > 0 && (size_t)w < sizeof(line) - n)
 		n += (size_t)w;
-	(void)!write(STDERR_FILENO, line, n);
+	accesslog_append(s->log, line, n);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -154,7 +157,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (!r->answered && why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		r->http_code = 499; /* the client went away first */
-	log_request(r);
+	log_request(s, r);
 	if (r->state_free)
 		r->state_free(r->state);
 	for (unsigned i = 0; i < r->nheaders; i++)
@@ -499,6 +502,11 @@ status server_start(const struct app *app, server **out, char err[256])
 	}
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
+	if (accesslog_open(STDERR_FILENO, &s->log) != STATUS_OK) {
+		snprintf(err, 256, "cannot start the request log");
+		free(s);
+		return STATUS_UNAVAILABLE;
+	}
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
@@ -510,6 +518,7 @@ status server_start(const struct app *app, server **out, char err[256])
 		1024u, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, 256, "cannot listen on %.200s: address in use or not allowed", app->cfg->listen);
+		accesslog_close(s->log);
 		free(s);
 		return STATUS_UNAVAILABLE;
 	}
@@ -543,5 +552,7 @@ void server_stop(server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
+	/* every request has completed and logged: write out what is buffered */
+	accesslog_close(s->log);
 	free(s);
 }
