@@ -1,6 +1,8 @@
 /* input.c: JSON bodies checked against the contract's rules.
- * Jansson parses (strict UTF-8, no NUL, duplicate keys refused); the nesting
- * depth is bounded before it runs. Field rules live in one table per body. */
+ * Jansson parses (strict UTF-8, duplicate keys refused); the nesting depth is
+ * bounded before it runs. A string value may hold \u0000 as far as JSON goes
+ * (JSON_ALLOW_NUL), but no field accepts one: such a field is a 422 naming
+ * it, never cut at the NUL. Field rules live in one table per body. */
 #include "api/input.h"
 #include "core/text.h"
 
@@ -70,7 +72,7 @@ static status parse_object(const char *body, size_t len, json_t **out)
 
 	if (!body || len == 0 || !depth_ok(body, len))
 		return STATUS_BAD_REQUEST;
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root)
 		return STATUS_BAD_REQUEST;
 	if (!json_is_object(root)) {
@@ -112,6 +114,10 @@ static void match_fields(json_t *obj, struct field *fields, size_t n, struct ver
 				 fields[i].type == FIELD_BOOL		? "must be true or false"
 				 : fields[i].type == FIELD_STRING ? "must be a string"
 								   : "must be a string or null");
+			continue;
+		}
+		if (json_is_string(value) && memchr(json_string_value(value), '\0', json_string_length(value))) {
+			verr_add(e, key, strlen(key), "must not contain the NUL character (\\u0000)");
 			continue;
 		}
 		fields[i].value = value;

@@ -775,9 +775,7 @@ static const struct raw bad_bodies[] = {
     RAW("{\"title\":\"\xf4\x90\x80\x80\"}"), /* above U+10FFFF */
     RAW("{\"title\":\"\xe2\x82\"}"),         /* truncated */
     RAW("{\"ti\xfftle\":\"x\"}"),            /* bad byte in a key */
-    RAW("{\"title\":\"\\u0000\"}"),          /* escaped NUL */
-    RAW("{\"title\":\"a\\u0000b\"}"),
-    RAW("{\"ti\\u0000tle\":\"x\"}"),
+    RAW("{\"ti\\u0000tle\":\"x\"}"),      /* escaped NUL in a key */
     RAW("{\"title\":\"a\0b\"}"), /* raw NUL */
     RAW("{\"title\":\"x\"}\0"),
     RAW("{\"title\":\"\\ud800\"}"), /* lone surrogates */
@@ -940,6 +938,48 @@ static int group_setup(void **state)
 	return 0;
 }
 
+/* ---- NUL inside a string ------------------------------------------------ */
+
+#define NUL_STR "\"a\\u0000bcdefghij\""
+
+/* \u0000 inside any string field is that field's 422, never cut at the NUL
+ * (which would turn "a\0bcdefghij" into the valid "a"), never a 400. */
+static void nul_in_every_string_field(void **state)
+{
+	static const char msg[] = "must not contain the NUL character (\\u0000)";
+	struct register_input r;
+	struct login_input l;
+	struct task_input t;
+	struct verr e;
+
+	(void)state;
+	assert_int_equal(reg(reg_body(NUL_STR, "\"correct horse\"", "\"Ada\""), &r, &e), STATUS_INVALID);
+	expect_only(&e, "email", msg);
+	assert_int_equal(reg(reg_body("\"ada@example.com\"", NUL_STR, "\"Ada\""), &r, &e), STATUS_INVALID);
+	expect_only(&e, "password", msg);
+	assert_int_equal(reg(reg_body("\"ada@example.com\"", "\"correct horse\"", NUL_STR), &r, &e),
+			 STATUS_INVALID);
+	expect_only(&e, "name", msg);
+	assert_int_equal(login(J("{\"email\":", NUL_STR, ",\"password\":\"x\"}"), &l, &e), STATUS_INVALID);
+	expect_only(&e, "email", msg);
+	assert_int_equal(login(J("{\"email\":\"a@b.co\",\"password\":", NUL_STR, "}"), &l, &e), STATUS_INVALID);
+	expect_only(&e, "password", msg);
+	for (int kind = TASK_INPUT_CREATE; kind <= TASK_INPUT_UPDATE; kind++) {
+		assert_int_equal(task(J("{\"title\":", NUL_STR, "}"), (enum task_input_kind)kind, &t, &e),
+				 STATUS_INVALID);
+		expect_only(&e, "title", msg);
+		assert_int_equal(task(J("{\"title\":\"x\",\"description\":", NUL_STR, "}"),
+				      (enum task_input_kind)kind, &t, &e),
+				 STATUS_INVALID);
+		expect_only(&e, "description", msg);
+	}
+	/* a NUL alone, and at the end */
+	assert_int_equal(task("{\"title\":\"\\u0000\"}", TASK_INPUT_CREATE, &t, &e), STATUS_INVALID);
+	expect_only(&e, "title", msg);
+	assert_int_equal(task("{\"title\":\"x\\u0000\"}", TASK_INPUT_UPDATE, &t, &e), STATUS_INVALID);
+	expect_only(&e, "title", msg);
+}
+
 #define T(f) cmocka_unit_test_setup(f, arena_reset)
 
 int main(void)
@@ -971,6 +1011,7 @@ int main(void)
 	    T(bodies_empty),
 	    T(bodies_depth),
 	    T(task_ids),
+	    T(nul_in_every_string_field),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
