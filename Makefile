@@ -46,7 +46,8 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all run test unit api browser docs-lint fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan
+.PHONY: all run test unit api browser docs-lint fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan \
+	setup check-deps
 .DEFAULT_GOAL := all
 
 all: $(OUT)/todod
@@ -59,7 +60,12 @@ $(OUT)/libtodod.a: $(LIB_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(OUT)/obj/%.o: src/%.c
+# Every compile waits for check-deps: a missing library is named, with the
+# Debian package to install, before any compiler error about its header.
+check-deps:
+	@sh scripts/check_deps.sh $(LIBS)
+
+$(OUT)/obj/%.o: src/%.c | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC   $<"
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -83,7 +89,7 @@ $(SWAGGER)/swagger-ui-bundle.js: node_modules/.package-lock.json
 node_modules/.package-lock.json: package-lock.json
 	@sh scripts/setup.sh npm
 
-$(OUT)/gen/%.o: $(OUT)/gen/%.c
+$(OUT)/gen/%.o: $(OUT)/gen/%.c | check-deps
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libtodod.a
@@ -101,6 +107,9 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtodod.a
 
 setup-run:
 	@sh scripts/setup.sh run
+
+# Installs what `make` and `make run` need (Debian packages, npm packages).
+setup: setup-run
 
 setup-test:
 	@sh scripts/setup.sh test

@@ -50,6 +50,6 @@ else
 	exit 1
 fi
 echo "setup: installing$missing" >&2
-$run env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+$run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
+$run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing >&2
 case "$profile" in run | test | npm) npm_packages ;; esac
