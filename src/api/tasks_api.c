@@ -49,6 +49,10 @@ static status prepare(struct request *r, store_conn **c, int64_t *id)
 	return st;
 }
 
+/* A list's answer: its envelope, and a task with a short description. */
+#define LIST_BYTES_FIXED 128
+#define LIST_BYTES_PER_TASK 256
+
 struct list_writer {
 	buf *b;
 	bool first;
@@ -85,6 +89,9 @@ void api_tasks_list(struct request *r)
 		return;
 	}
 	struct list_writer w = {&b, true};
+	/* the whole answer is rendered into the buffer libmicrohttpd sends
+	 * (respond_json hands it over, no copy): sized once for a typical task */
+	buf_reserve(&b, LIST_BYTES_FIXED + (size_t)q.limit * LIST_BYTES_PER_TASK);
 	buf_append_str(&b, "{\"tasks\":[");
 	st = store_task_list(c, r->caller.user_id, &q, &total, write_task, &w);
 	if (st != STATUS_OK) {

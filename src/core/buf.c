@@ -61,6 +61,11 @@ static bool reserve(buf *b, size_t extra)
 	return true;
 }
 
+void buf_reserve(buf *b, size_t extra)
+{
+	(void)reserve(b, extra);
+}
+
 void buf_append(buf *b, const void *data, size_t len)
 {
 	if (!reserve(b, len))

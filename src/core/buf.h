@@ -27,6 +27,9 @@ char *buf_take(buf *b, size_t *len);
 
 bool buf_failed(const buf *b);
 void buf_reset(buf *b);
+/* Makes room for extra more bytes now, so that appends up to them allocate
+ * nothing (one allocation for a whole answer); failure is sticky as usual. */
+void buf_reserve(buf *b, size_t extra);
 void buf_append(buf *b, const void *data, size_t len);
 void buf_append_str(buf *b, const char *s);
 void buf_append_char(buf *b, char c);

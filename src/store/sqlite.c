@@ -5,15 +5,20 @@
  * connection per thread are store.c's. */
 #include "store/store_int.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/embedded.h"
 #include "core/text.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* The background checkpointer's period (see checkpointer_main). */
+#define CHECKPOINT_MS 100
 
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
 /* ?2: filter by status, ?3: the completed value wanted; ?4: search, ?5: the
@@ -128,6 +133,7 @@ static const char *const open_pragmas[] = {
 	"PRAGMA journal_mode = WAL",
 	"PRAGMA foreign_keys = ON",
 	"PRAGMA synchronous = NORMAL",
+	"PRAGMA wal_autocheckpoint = 1000", /* SQLite's default, said aloud: see checkpointer_main */
 };
 
 struct sqlite_conn {
@@ -405,14 +411,24 @@ static status configure(struct sqlite_conn *c)
 	return rc == SQLITE_OK ? STATUS_OK : status_of(rc);
 }
 
+/* Process-wide settings, made before SQLite initialises: no allocation
+ * statistics, whose upkeep takes one global mutex on every malloc and free. */
+static void sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Any failure to open is STATUS_UNAVAILABLE but for lack of memory. */
 static status sqlite_conn_open(const char *path, struct store_conn **out)
 {
-	struct sqlite_conn *c = calloc(1, sizeof(*c));
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct sqlite_conn *c;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	int rc;
 	status rv;
 
+	pthread_once(&once, sqlite_setup);
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return STATUS_NOMEM;
 	c->base.ops = &store_sqlite_ops;
@@ -431,6 +447,107 @@ done:
 	}
 	*out = &c->base;
 	return STATUS_OK;
+}
+
+/* the background checkpointer ------------------------------------------ */
+
+/* Copies the WAL back into the database every CHECKPOINT_MS on a connection
+ * and thread of its own. PASSIVE: it never waits for, nor blocks, a reader
+ * or the writer. The writer still checkpoints by itself when the WAL passes
+ * 1000 pages (wal_autocheckpoint), because only a writer that starts on a
+ * wholly copied WAL rewinds it to its beginning (under steady writes the
+ * background alone would let it grow without end); but by then the
+ * background has copied most of it, so the writer's checkpoint is short.
+ * Measured under wrk (c64): POST throughput up by a third, p99 down. */
+struct checkpointer {
+	char *target;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stopping;
+};
+
+static void *checkpointer_main(void *arg)
+{
+	struct checkpointer *k = arg;
+	struct store_conn *conn = NULL;
+	struct timespec at;
+
+	pthread_mutex_lock(&k->lock);
+	while (!k->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_nsec += (long)CHECKPOINT_MS * 1000000L;
+		if (at.tv_nsec >= 1000000000L) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000L;
+		}
+		while (!k->stopping && pthread_cond_timedwait(&k->wake, &k->lock, &at) != ETIMEDOUT)
+			;
+		if (k->stopping)
+			break;
+		pthread_mutex_unlock(&k->lock);
+		if (!conn && sqlite_conn_open(k->target, &conn) != STATUS_OK)
+			conn = NULL; /* tried again next time */
+		if (conn) /* SQLITE_BUSY (another checkpoint runs): next time */
+			(void)sqlite3_wal_checkpoint_v2(conn_of(conn)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&k->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+	sqlite_conn_close(conn);
+	return NULL;
+}
+
+static void checkpointer_free(struct checkpointer *k)
+{
+	pthread_cond_destroy(&k->wake);
+	pthread_mutex_destroy(&k->lock);
+	free(k->target);
+	free(k);
+}
+
+static status sqlite_background_start(const char *target, void **out)
+{
+	struct checkpointer *k = calloc(1, sizeof(*k));
+	pthread_condattr_t attr;
+	bool cond_ok = false;
+
+	if (!k)
+		return STATUS_NOMEM;
+	k->target = strdup(target);
+	if (!k->target || pthread_mutex_init(&k->lock, NULL) != 0) {
+		free(k->target);
+		free(k);
+		return STATUS_NOMEM;
+	}
+	if (pthread_condattr_init(&attr) == 0) {
+		cond_ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+			  pthread_cond_init(&k->wake, &attr) == 0;
+		pthread_condattr_destroy(&attr);
+	}
+	if (!cond_ok) {
+		pthread_mutex_destroy(&k->lock);
+		free(k->target);
+		free(k);
+		return STATUS_INTERNAL;
+	}
+	if (pthread_create(&k->thread, NULL, checkpointer_main, k) != 0) {
+		checkpointer_free(k);
+		return STATUS_INTERNAL;
+	}
+	*out = k;
+	return STATUS_OK;
+}
+
+static void sqlite_background_stop(void *background)
+{
+	struct checkpointer *k = background;
+
+	pthread_mutex_lock(&k->lock);
+	k->stopping = true;
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(k->thread, NULL);
+	checkpointer_free(k);
 }
 
 static status sqlite_ping(struct store_conn *base)
@@ -1017,6 +1134,8 @@ const struct store_ops store_sqlite_ops = {
 	.serialize_writes = true,
 	.conn_open = sqlite_conn_open,
 	.conn_close = sqlite_conn_close,
+	.background_start = sqlite_background_start,
+	.background_stop = sqlite_background_stop,
 	.migrate = sqlite_migrate,
 	.ping = sqlite_ping,
 	.user_create = sqlite_user_create,

@@ -1,6 +1,8 @@
 /* store.c: the backend-independent half of the store.
- * Picks a backend from the url, keeps one connection per thread (a
- * thread-local cache in front of a mutex-guarded registry), checks the
+ * Picks a backend from the url, keeps one reading connection per thread (a
+ * thread-local cache in front of a mutex-guarded registry, so a read takes
+ * no lock of ours), sends every write through the one writer connection
+ * under the write lock when the backend serializes writes, checks the
  * arguments store.h bounds, and dispatches every call through the backend's
  * store_ops. SQL and its errors are the backends' (sqlite.c). */
 #include "store/store_int.h"
@@ -74,7 +76,23 @@ status store_open(const char *url, store **out)
 	s = store_new(ops, target);
 	if (!s)
 		return STATUS_NOMEM;
-	/* Opening the caller's connection now reports a bad path at once. */
+	/* Opening the writer (or else the caller's connection) now reports a
+	 * bad path at once. */
+	if (ops->serialize_writes) {
+		rv = ops->conn_open(s->target, &s->writer);
+		if (rv != STATUS_OK) {
+			store_close(s);
+			return rv;
+		}
+		s->writer->write_lock = &s->write_lock;
+	}
+	if (ops->background_start) {
+		rv = ops->background_start(s->target, &s->background);
+		if (rv != STATUS_OK) {
+			store_close(s);
+			return rv;
+		}
+	}
 	rv = store_conn_get(s, &first);
 	if (rv != STATUS_OK) {
 		store_close(s);
@@ -94,6 +112,10 @@ void store_close(store *s)
 		next = c->next;
 		s->ops->conn_close(c);
 	}
+	if (s->writer)
+		s->ops->conn_close(s->writer);
+	if (s->background)
+		s->ops->background_stop(s->background);
 	if (cached.serial == s->serial) {
 		cached.serial = 0;
 		cached.conn = NULL;
@@ -136,6 +158,7 @@ status store_conn_get(store *s, store_conn **out)
 			return rv;
 		c->thread = self;
 		c->write_lock = s->ops->serialize_writes ? &s->write_lock : NULL;
+		c->writer = s->writer;
 		pthread_mutex_lock(&s->lock);
 		c->next = s->conns;
 		s->conns = c;
@@ -149,12 +172,19 @@ status store_conn_get(store *s, store_conn **out)
 
 status store_migrate(store *s)
 {
-	struct store_conn *c = NULL;
-	status rv = store_conn_get(s, &c);
+	struct store_conn *c = s->writer;
+	status rv = STATUS_OK;
 
+	if (!c)
+		rv = store_conn_get(s, &c);
 	if (rv != STATUS_OK)
 		return rv;
-	return c->ops->migrate(c);
+	if (c->write_lock)
+		pthread_mutex_lock(c->write_lock);
+	rv = c->ops->migrate(c);
+	if (c->write_lock)
+		pthread_mutex_unlock(c->write_lock);
+	return rv;
 }
 
 status store_ping(store_conn *c)
@@ -180,11 +210,13 @@ static bool field_fits(const char *field, size_t size, size_t min)
 	return text_fits(field, min, size - 1);
 }
 
-/* Brackets a write when the backend wants writes serialized. */
-static void write_begin(store_conn *c)
+/* Brackets a write when the backend wants writes serialized: takes the
+ * write lock and hands out the connection the write goes through. */
+static store_conn *write_begin(store_conn *c)
 {
 	if (c->write_lock)
 		pthread_mutex_lock(c->write_lock);
+	return c->writer ? c->writer : c;
 }
 
 static status write_end(store_conn *c, status st)
@@ -202,8 +234,8 @@ status store_user_create(store_conn *c, const struct user *u, const char *sid, i
 	    !field_fits(u->name, sizeof(u->name), 0) ||
 	    !field_fits(u->password_hash, sizeof(u->password_hash), 0) || !text_fits(sid, 1, STORE_SID_BYTES))
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->user_create(c, u, sid, session_expires));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->user_create(w, u, sid, session_expires));
 }
 
 status store_user_by_email(store_conn *c, const char *email, struct user *out)
@@ -224,8 +256,8 @@ status store_user_set_password_hash(store_conn *c, const char *id, const char *h
 {
 	if (!id || !text_fits(hash, 0, LIMIT_HASH_BYTES))
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->user_set_password_hash(c, id, hash));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->user_set_password_hash(w, id, hash));
 }
 
 /* sessions ------------------------------------------------------------ */
@@ -235,8 +267,8 @@ status store_session_create(store_conn *c, const char *sid, const char *user_id,
 {
 	if (!text_fits(sid, 1, STORE_SID_BYTES) || !text_fits(user_id, 1, UUID_BYTES))
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->session_create(c, sid, user_id, created, expires));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->session_create(w, sid, user_id, created, expires));
 }
 
 status store_session_check(store_conn *c, const char *sid, const char *user_id, int64_t now)
@@ -250,8 +282,8 @@ status store_session_revoke(store_conn *c, const char *sid, int64_t now)
 {
 	if (!text_fits(sid, 1, STORE_SID_BYTES))
 		return STATUS_OK; /* no such session can exist */
-	write_begin(c);
-	return write_end(c, c->ops->session_revoke(c, sid, now));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->session_revoke(w, sid, now));
 }
 
 /* login rate limit ---------------------------------------------------- */
@@ -266,8 +298,8 @@ status store_login_reserve(store_conn *c, const char *email_key, const char *cli
 	if (!attempt) /* a check only: reads */
 		return c->ops->login_reserve(c, email_key, client_key, now, window, max_email, max_client, NULL,
 					     retry_after);
-	write_begin(c);
-	return write_end(c, c->ops->login_reserve(c, email_key, client_key, now, window, max_email, max_client,
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->login_reserve(w, email_key, client_key, now, window, max_email, max_client,
 						  attempt, retry_after));
 }
 
@@ -275,8 +307,8 @@ status store_login_succeeded(store_conn *c, const char *email_key, int64_t attem
 {
 	if (!email_key)
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->login_succeeded(c, email_key, attempt));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->login_succeeded(w, email_key, attempt));
 }
 
 /* tasks --------------------------------------------------------------- */
@@ -287,8 +319,8 @@ status store_task_create(store_conn *c, const char *user_id, const char *title, 
 	if (!text_fits(user_id, 1, UUID_BYTES) || !text_fits(title, 1, LIMIT_TITLE_BYTES) ||
 	    (description && !text_fits(description, 0, LIMIT_DESCRIPTION_BYTES)) || !out)
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->task_create(c, user_id, title, description, completed, now, out));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->task_create(w, user_id, title, description, completed, now, out));
 }
 
 status store_task_get(store_conn *c, const char *user_id, int64_t id, struct task *out)
@@ -306,16 +338,16 @@ status store_task_update(store_conn *c, const char *user_id, int64_t id, const s
 	     !text_fits(p->description, 0, LIMIT_DESCRIPTION_BYTES)) ||
 	    (unsigned)p->completed > TASK_COMPLETED_TOGGLE)
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->task_update(c, user_id, id, p, now, out));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->task_update(w, user_id, id, p, now, out));
 }
 
 status store_task_delete(store_conn *c, const char *user_id, int64_t id)
 {
 	if (!user_id)
 		return STATUS_INVALID;
-	write_begin(c);
-	return write_end(c, c->ops->task_delete(c, user_id, id));
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->task_delete(w, user_id, id));
 }
 
 status store_task_list(store_conn *c, const char *user_id, const struct task_query *q, int64_t *total,

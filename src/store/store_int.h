@@ -27,6 +27,13 @@ struct store_ops {
 	status (*conn_open)(const char *target, struct store_conn **out);
 	void (*conn_close)(struct store_conn *c);
 
+	/* Optional (NULL when the backend has none): starts the backend's
+	 * background work for target (SQLite: the WAL checkpointer) and stops
+	 * it. store_open starts it before any connection opens; store_close
+	 * stops it after every connection is closed. */
+	status (*background_start)(const char *target, void **out);
+	void (*background_stop)(void *background);
+
 	status (*migrate)(struct store_conn *c);
 	status (*ping)(struct store_conn *c);
 
@@ -62,6 +69,7 @@ struct store_conn {
 	const struct store_ops *ops;
 	pthread_t thread;        /* the thread it was opened for */
 	pthread_mutex_t *write_lock; /* the store's, when writes are serialized */
+	struct store_conn *writer; /* where this thread's writes go: the store's */
 	struct store_conn *next; /* in store.conns */
 };
 
@@ -72,6 +80,11 @@ struct store {
 	pthread_mutex_t lock;     /* guards conns */
 	pthread_mutex_t write_lock; /* one writer at a time (serialize_writes) */
 	struct store_conn *conns; /* every open connection, one per thread */
+	/* With serialize_writes: the one connection every write goes through,
+	 * holding write_lock (its page cache stays warm between writes); each
+	 * thread reads on its own connection. NULL otherwise. */
+	struct store_conn *writer;
+	void *background; /* ops->background_start's, or NULL */
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -170,6 +170,27 @@ static void expect_i64(int64_t v, const char *want)
 	buf_free(&b);
 }
 
+/* buf_reserve: one allocation, then appends within it keep the same memory. */
+static void reserve_once(void **state)
+{
+	buf b = BUF_INIT;
+	char *before;
+
+	(void)state;
+	buf_reserve(&b, 5000);
+	assert_false(buf_failed(&b));
+	assert_true(b.cap > 5000);
+	assert_int_equal(b.len, 0);
+	before = b.data;
+	for (int i = 0; i < 50; i++)
+		buf_append(&b, "0123456789", 10);
+	assert_ptr_equal(b.data, before);
+	assert_int_equal(b.len, 500);
+	buf_reserve(&b, 0);
+	assert_ptr_equal(b.data, before);
+	buf_free(&b);
+}
+
 static void append_i64(void **state)
 {
 	(void)state;
@@ -295,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(string_respects_len),
 	    cmocka_unit_test(string_round_trip),
 	    cmocka_unit_test(string_grows),
+	    cmocka_unit_test(reserve_once),
 	    cmocka_unit_test(append_i64),
 	    cmocka_unit_test(append_and_take),
 	    cmocka_unit_test(json_helpers),
