@@ -116,7 +116,8 @@ static void match_fields(json_t *obj, struct field *fields, size_t n, struct ver
 								   : "must be a string or null");
 			continue;
 		}
-		if (json_is_string(value) && memchr(json_string_value(value), '\0', json_string_length(value))) {
+		if (json_is_string(value) &&
+		    memchr(json_string_value(value), '\0', json_string_length(value))) {
 			verr_add(e, key, strlen(key), "must not contain the NUL character (\\u0000)");
 			continue;
 		}

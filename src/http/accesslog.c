@@ -99,24 +99,13 @@ void accesslog_append(accesslog *log, const char *line, size_t len)
 	pthread_mutex_lock(&b->lock);
 	if (b->len + len > sizeof(b->data))
 		buf_drain(log, b);
-	if (len > sizeof(b->data))
-		write_all(log->fd, line, len); /* longer than a buffer: whole, after the earlier lines */
-	else {
+	if (len > sizeof(b->data)) { /* longer than a buffer: whole, after the earlier lines */
+		write_all(log->fd, line, len);
+	} else {
 		memcpy(b->data + b->len, line, len);
 		b->len += len;
 	}
 	pthread_mutex_unlock(&b->lock);
-}
-
-void accesslog_flush(accesslog *log)
-{
-	pthread_mutex_lock(&log->lock);
-	for (struct logbuf *b = log->bufs; b; b = b->next) {
-		pthread_mutex_lock(&b->lock);
-		buf_drain(log, b);
-		pthread_mutex_unlock(&b->lock);
-	}
-	pthread_mutex_unlock(&log->lock);
 }
 
 static void *flusher_main(void *arg)
@@ -150,7 +139,6 @@ status accesslog_open(int fd, accesslog **out)
 {
 	accesslog *log = calloc(1, sizeof(*log));
 	pthread_condattr_t attr;
-	status rv = STATUS_INTERNAL;
 
 	if (!log)
 		return STATUS_NOMEM;
@@ -162,7 +150,8 @@ status accesslog_open(int fd, accesslog **out)
 	}
 	if (pthread_condattr_init(&attr) != 0)
 		goto fail_lock;
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 || pthread_cond_init(&log->wake, &attr) != 0) {
+	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&log->wake, &attr) != 0) {
 		pthread_condattr_destroy(&attr);
 		goto fail_lock;
 	}
@@ -176,7 +165,7 @@ status accesslog_open(int fd, accesslog **out)
 fail_lock:
 	pthread_mutex_destroy(&log->lock);
 	free(log);
-	return rv;
+	return STATUS_INTERNAL;
 }
 
 void accesslog_close(accesslog *log)

@@ -13,7 +13,7 @@
 #include "core/status.h"
 
 #define ACCESSLOG_BUFFER_BYTES (64 * 1024)
-#define ACCESSLOG_FLUSH_MS 100
+#define ACCESSLOG_FLUSH_MS     100
 
 typedef struct accesslog accesslog;
 
@@ -25,9 +25,6 @@ status accesslog_open(int fd, accesslog **out);
 /* Appends one line (len bytes, ending in '\n') to the calling thread's
  * buffer. Any thread may call it, until accesslog_close. */
 void accesslog_append(accesslog *log, const char *line, size_t len);
-
-/* Writes every buffered line now. */
-void accesslog_flush(accesslog *log);
 
 /* Stops the flusher, writes every buffered line and frees the log. No
  * thread may append any more. Accepts NULL. */

@@ -488,8 +488,10 @@ static void *checkpointer_main(void *arg)
 		pthread_mutex_unlock(&k->lock);
 		if (!conn && sqlite_conn_open(k->target, &conn) != STATUS_OK)
 			conn = NULL; /* tried again next time */
-		if (conn) /* SQLITE_BUSY (another checkpoint runs): next time */
-			(void)sqlite3_wal_checkpoint_v2(conn_of(conn)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		/* SQLITE_BUSY (another process checkpoints): next time */
+		if (conn)
+			(void)sqlite3_wal_checkpoint_v2(conn_of(conn)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+							NULL);
 		pthread_mutex_lock(&k->lock);
 	}
 	pthread_mutex_unlock(&k->lock);
