@@ -186,12 +186,12 @@ seed() {
 
 declare -A P50 P99 BAD
 
-measure() { # key token path
-	local file="$OUT/scale-$1.txt" line kv
+measure() { # key token path [script]
+	local file="$OUT/scale-$1.txt" script=$ROOT/bench/lua/${4:-list.lua} line kv
 	declare -A r
-	BENCH_TOKEN=$2 wrk -t1 -c1 -d"${WARMUP}s" -s "$ROOT/bench/lua/list.lua" "http://127.0.0.1:$PORT$3" \
+	BENCH_TOKEN=$2 wrk -t1 -c1 -d"${WARMUP}s" -s "$script" "http://127.0.0.1:$PORT$3" \
 		>"$file" 2>&1 || die "wrk failed: $(tail -n 5 "$file")"
-	BENCH_TOKEN=$2 wrk -t1 -c1 -d"${DURATION}s" --latency -s "$ROOT/bench/lua/list.lua" \
+	BENCH_TOKEN=$2 wrk -t1 -c1 -d"${DURATION}s" --latency -s "$script" \
 		"http://127.0.0.1:$PORT$3" >"$file" 2>&1 || die "wrk failed: $(tail -n 5 "$file")"
 	line=$(grep '^BENCH ' "$file" | tail -n 1) || die "no result in $file"
 	for kv in ${line#BENCH }; do r[${kv%%=*}]=${kv#*=}; done
@@ -244,13 +244,17 @@ VARIANTS=(
 	"limit=100&offset=50000&sort=title|/api/tasks?limit=100&offset=50000&sort=title"
 	"offset=99980|/api/tasks?offset=99980"
 	"status=pending&offset=60000&sort=updated|/api/tasks?status=pending&offset=60000&sort=updated"
+	# last: it adds tasks (the write cost of the indexes, counters and
+	# search index)
+	"POST /api/tasks|/api/tasks|create.lua"
 )
 
 i=0
 for v in "${VARIANTS[@]}"; do
 	echo "bench scale: ${v%%|*}" >&2
-	measure "small-$i" "$SMALL" "${v#*|}"
-	measure "big-$i" "$BIG" "${v#*|}"
+	IFS='|' read -r _ path script <<<"$v"
+	measure "small-$i" "$SMALL" "$path" "$script"
+	measure "big-$i" "$BIG" "$path" "$script"
 	i=$((i + 1))
 done
 
