@@ -35,8 +35,10 @@
 	"SELECT " TASK_COLUMNS " FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
 #define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
 
-/* How a list looks for its search text. */
+/* How a list looks for its search text. A user with at most
+ * SEARCH_SCAN_MAX_TASKS tasks is searched by checking each of them. */
 enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX };
+#define SEARCH_SCAN_MAX_TASKS 500
 
 /* The page statement of (search, status filter or not, sort, ascending) and
  * the count statement of a search. */
@@ -962,32 +964,25 @@ static int bind_task_query(sqlite3_stmt *st, const char *user_id, const struct t
 	return rc;
 }
 
-/* The user's number of tasks passing q's status filter, from task_counts
- * (no row: no task). */
-static status task_counters(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			    int64_t *total)
+/* The user's number of tasks and of completed ones, from task_counts (no
+ * row: no task). */
+static status task_counters(struct sqlite_conn *c, const char *user_id, int64_t *all, int64_t *completed)
 {
 	sqlite3_stmt *st = NULL;
 	status rv = stmt_get(c, STMT_TASK_COUNTERS, &st);
-	int64_t all = 0, completed = 0;
 	int rc = SQLITE_OK;
 
 	if (rv != STATUS_OK)
 		return rv;
 	bind_text(st, 1, user_id, &rc);
 	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	*all = *completed = 0;
 	if (rv == STATUS_OK) {
-		all = sqlite3_column_int64(st, 0);
-		completed = sqlite3_column_int64(st, 1);
+		*all = sqlite3_column_int64(st, 0);
+		*completed = sqlite3_column_int64(st, 1);
 	}
 	stmt_release(st);
-	if (rv == STATUS_NOT_FOUND)
-		rv = STATUS_OK;
-	if (rv == STATUS_OK)
-		*total = q->filter == TASK_FILTER_ALL ? all
-			 : q->filter == TASK_FILTER_COMPLETED ? completed
-			 : all - completed;
-	return rv;
+	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
 }
 
 static status task_count(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
@@ -997,8 +992,16 @@ static status task_count(struct sqlite_conn *c, const char *user_id, const struc
 	status rv;
 	int rc;
 
-	if (search == SEARCH_NONE)
-		return task_counters(c, user_id, q, total);
+	if (search == SEARCH_NONE) {
+		int64_t all, completed;
+
+		rv = task_counters(c, user_id, &all, &completed);
+		if (rv == STATUS_OK)
+			*total = q->filter == TASK_FILTER_ALL		? all
+				 : q->filter == TASK_FILTER_COMPLETED ? completed
+								      : all - completed;
+		return rv;
+	}
 	rv = stmt_get(c, COUNT_AT(search, q->filter != TASK_FILTER_ALL), &st);
 	if (rv != STATUS_OK)
 		return rv;
@@ -1085,7 +1088,17 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 	rv = run(c, STMT_BEGIN);
 	if (rv != STATUS_OK)
 		return rv;
-	rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);
+	/* Checking each of a few tasks costs less than the search index, whose
+	 * cost follows the matches among every user's tasks. */
+	if (search == SEARCH_INDEX) {
+		int64_t all, completed;
+
+		rv = task_counters(c, user_id, &all, &completed);
+		if (rv == STATUS_OK && all <= SEARCH_SCAN_MAX_TASKS)
+			search = SEARCH_SCAN;
+	}
+	if (rv == STATUS_OK)
+		rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);
 	if (rv == STATUS_OK && (rows == q->limit || (rows == 0 && q->offset > 0)))
 		rv = task_count(c, user_id, q, search, pattern, match, &count);
 	else

@@ -109,16 +109,27 @@ test('q finds the same tasks for short texts (scanned) and long ones (indexed)',
     tasks.push(await createTask(user, s));
     await createTask(other, s);
   }
+  // A second user with the same tasks and 600 more: a user with few tasks
+  // is searched task by task, one with many through the search index
+  // (texts of three characters or more). "0" holds none of the queries.
+  const many = await newUser(fx.base);
+  const manyTasks = [];
+  for (const s of specs) manyTasks.push(await createTask(many, s));
+  for (let i = 0; i < 600; i += 20) {
+    await Promise.all(Array.from({ length: 20 }, () => createTask(many, '0')));
+  }
   const queries = ['a', 'é', '"', '%', '_', '🍎', 'ab', 'AB', 'él', 'ÉÉ', '"b', 'buy', 'MILK', 'milk and',
     '"bob"', '12345', 'NUMBER 1234', '100%', 'e_c', 'k\\s', 'ÉLISE', 'écrire à', 'σοφ', 'ΣΟΦΊΑ', '🍎🍎',
     '🍎 a', 'nothing here'];
-  for (const q of queries) {
-    const want = expected(tasks, q).sort((x, y) => x - y);
-    for (const limit of [100, 1]) {
-      const res = await user.req('GET', `/api/tasks?q=${encodeURIComponent(q)}&sort=created&order=asc&limit=${limit}`);
-      assert.equal(res.status, 200, res.text);
-      assert.equal(res.body.total, want.length, `q=${q} limit=${limit} total`);
-      assert.deepEqual(res.body.tasks.map((k) => k.id), want.slice(0, limit), `q=${q} limit=${limit}`);
+  for (const [who, list] of [[user, tasks], [many, manyTasks]]) {
+    for (const q of queries) {
+      const want = expected(list, q).sort((x, y) => x - y);
+      for (const limit of [100, 1]) {
+        const res = await who.req('GET', `/api/tasks?q=${encodeURIComponent(q)}&sort=created&order=asc&limit=${limit}`);
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.total, want.length, `q=${q} limit=${limit} total`);
+        assert.deepEqual(res.body.tasks.map((k) => k.id), want.slice(0, limit), `q=${q} limit=${limit}`);
+      }
     }
   }
 });

@@ -438,6 +438,13 @@ static void test_search_index_same_as_scan(void **state)
 		/* The same texts for another user, never found for this one. */
 		new_task(f, USER_B, texts[i][0], texts[i][1], i % 2 == 1, 1000 + (int64_t)i);
 	}
+	/* A user with few tasks is searched task by task. */
+	assert_search(f, ids, now);
+	/* Past SEARCH_SCAN_MAX_TASKS (sqlite.c) a text of three characters or
+	 * more goes through the index; "0" holds no query. */
+	raw_exec(f->path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)"
+			  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
+			  " SELECT '" USER_A "', '0', i % 2, 1, 1 FROM n");
 	assert_search(f, ids, now);
 
 	/* The index follows changes of title and description, and deletes. */
