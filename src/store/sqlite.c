@@ -18,7 +18,7 @@
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
 /* The task list's statements. Parameters: ?1 the user, ?2 the completed
  * value wanted (status filter only), ?3 the search text case-folded like
- * the columns it is looked for in, ?4 the same as an FTS5 phrase, ?5 limit
+ * the columns it is looked for in, ?4 its trigrams as an FTS5 query, ?5 limit
  * and ?6 offset (pages only). Every (filter, sort) pair walks one index of
  * 002_list_indexes.sql in order, so no page sorts. A search text of three
  * characters or more takes its candidates from the trigram index tasks_fts
@@ -1045,27 +1045,62 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 	return rv;
 }
 
-/* How the folded search text is looked for; for SEARCH_INDEX, match gets
- * it as an FTS5 phrase (capacity 2 * strlen(pattern) + 3). The trigram
- * index finds nothing shorter than three characters. */
-static enum task_search task_search_of(const char *pattern, char *match)
+/* The character after the one at p (valid UTF-8). */
+static const char *next_char(const char *p)
 {
-	size_t chars = 0, o = 0;
+	for (p++; ((unsigned char)*p & 0xC0) == 0x80; p++)
+		;
+	return p;
+}
+
+/* Appends the three characters at p to match as an FTS5 string ("...",
+ * quotes doubled) and a space; false when cap would be exceeded. */
+static bool match_add(char *match, size_t cap, size_t *o, const char *p)
+{
+	const char *end = next_char(next_char(next_char(p)));
+
+	if (*o + 2 * (size_t)(end - p) + 3 >= cap)
+		return false;
+	match[(*o)++] = '"';
+	for (; p < end; p++) {
+		if (*p == '"')
+			match[(*o)++] = '"';
+		match[(*o)++] = *p;
+	}
+	match[(*o)++] = '"';
+	match[(*o)++] = ' ';
+	return true;
+}
+
+/* How the folded search text is looked for. For SEARCH_INDEX, match (of
+ * capacity cap) gets an FTS5 query for the trigrams that tile the text
+ * (characters 0-2, 3-5, ... and the last three): every task holding the
+ * text holds them all, and looking them up without their positions costs
+ * a third of the whole phrase; the statement's instr check keeps only
+ * the tasks that hold the text. The trigram index finds nothing shorter
+ * than three characters. */
+static enum task_search task_search_of(const char *pattern, char *match, size_t cap)
+{
+	size_t chars = 0, i = 0, o = 0;
+	const char *p, *last = pattern;
+	bool fits = true;
 
 	if (!pattern[0])
 		return SEARCH_NONE;
-	for (const char *p = pattern; *p; p++)
-		chars += ((unsigned char)*p & 0xC0) != 0x80;
+	for (p = pattern; *p; p = next_char(p))
+		chars++;
 	if (chars < 3)
 		return SEARCH_SCAN;
-	match[o++] = '"';
-	for (const char *p = pattern; *p; p++) {
-		if (*p == '"')
-			match[o++] = '"';
-		match[o++] = *p;
+	for (p = pattern; fits && i + 3 <= chars; p = next_char(p), i++) {
+		if (i % 3 == 0)
+			fits = match_add(match, cap, &o, p);
+		last = p;
 	}
-	match[o++] = '"';
-	match[o] = '\0';
+	if (fits && chars % 3 != 0)
+		fits = match_add(match, cap, &o, last);
+	if (!fits)
+		return SEARCH_SCAN;
+	match[o - 1] = '\0';
 	return SEARCH_INDEX;
 }
 
@@ -1077,14 +1112,14 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 {
 	struct sqlite_conn *c = conn_of(base);
 	char pattern[2 * LIMIT_QUERY_TEXT_BYTES + 3];
-	char match[2 * sizeof(pattern) + 3];
+	char match[3 * sizeof(pattern) + 32];
 	enum task_search search;
 	int64_t rows = 0, count = 0;
 	status rv;
 
 	if (!text_fold(pattern, sizeof(pattern), q->text, strlen(q->text), NULL))
 		return STATUS_INVALID;
-	search = task_search_of(pattern, match);
+	search = task_search_of(pattern, match, sizeof(match));
 	rv = run(c, STMT_BEGIN);
 	if (rv != STATUS_OK)
 		return rv;
