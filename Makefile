@@ -1,5 +1,6 @@
 # todod: `make` builds build/todod; `make run` sets up and serves;
-# `make test` sets up and runs every test; `make fuzz`, `make bench`.
+# `make test` sets up and runs every test; `make fuzz`, `make bench`
+# (`make bench BENCH=scale`: the list at 100k tasks per user).
 # VARIANT=asan builds under AddressSanitizer + UBSan into build/asan,
 # VARIANT=fuzz builds libFuzzer targets with clang into build/fuzz.
 
@@ -162,7 +163,7 @@ test: setup-test
 bench:
 	@sh scripts/setup.sh bench
 	@$(MAKE) --no-print-directory all
-	sh bench/run.sh
+	sh bench/$(if $(filter scale,$(BENCH)),scale,run).sh
 
 clean:
 	rm -rf build

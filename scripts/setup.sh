@@ -23,7 +23,7 @@ pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqli
 case "$profile" in
 run | npm) pkgs="$pkgs nodejs npm" ;;
 test) pkgs="$pkgs nodejs npm libcmocka-dev clang libclang-rt-14-dev curl sqlite3 chromium" ;;
-bench) pkgs="$pkgs wrk nginx-light curl" ;;
+bench) pkgs="$pkgs wrk nginx-light curl sqlite3" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "setup: unknown profile '$profile' (run, test, bench, fuzz, npm)" >&2; exit 2 ;;
 esac

@@ -21,13 +21,43 @@
 #define CHECKPOINT_MS 100
 
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
-/* ?2: filter by status, ?3: the completed value wanted; ?4: search, ?5: the
- * search text, case-folded like the columns it is looked for in. */
-#define TASK_WHERE                                                                                           \
-	" WHERE user_id = ?1 AND (?2 = 0 OR completed = ?3)"                                                 \
-	" AND (?4 = 0 OR instr(todod_fold(title), ?5) > 0 OR instr(todod_fold(description), ?5) > 0)"
-#define TASK_PAGE(order)                                                                                     \
-	"SELECT " TASK_COLUMNS " FROM tasks" TASK_WHERE " ORDER BY " order " LIMIT ?6 OFFSET ?7"
+/* The task list's statements. Parameters: ?1 the user, ?2 the completed
+ * value wanted (status filter only), ?3 the search text case-folded like
+ * the columns it is looked for in, ?4 its trigrams as an FTS5 query, ?5 limit
+ * and ?6 offset (pages only). Every (filter, sort) pair walks one index of
+ * 002_list_indexes.sql in order, so no page sorts. A search text of three
+ * characters or more takes its candidates from the trigram index tasks_fts
+ * and sorts those; a shorter one is checked on each of the user's tasks.
+ * Either way each row is checked with instr, so both give the same rows. */
+#define TASK_BY_USER      "user_id = ?1"
+#define TASK_WHERE_STATUS " AND completed = ?2"
+#define TASK_WHERE_SCAN   " AND (instr(todod_fold(title), ?3) > 0 OR instr(todod_fold(description), ?3) > 0)"
+/* "+user_id": not by the user's indexes, which would probe every task of
+ * the user against the search index's matches. */
+#define TASK_WHERE_INDEX                                                                                     \
+	"+user_id = ?1 AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)" TASK_WHERE_SCAN
+#define TASK_PAGE(where, order)                                                                              \
+	"SELECT " TASK_COLUMNS " FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
+#define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
+
+/* How a list looks for its search text. A user with at most
+ * SEARCH_SCAN_MAX_TASKS tasks is searched by checking each of them. */
+enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX };
+#define SEARCH_SCAN_MAX_TASKS 500
+
+/* The page statement of (search, status filter or not, sort, ascending) and
+ * the count statement of a search. */
+#define PAGE_AT(search, by_status, sort, asc)                                                                \
+	(STMT_TASK_PAGE + ((((search) * 2 + (by_status)) * 3 + (sort)) * 2 + (asc)))
+#define COUNT_AT(search, by_status) (STMT_TASK_COUNT_SEARCH + ((search) - 1) * 2 + (by_status))
+#define TASK_PAGES(search, by_status, where)                                                                 \
+	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 0)] = TASK_PAGE(where, "created_at DESC, id DESC"),   \
+	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 1)] = TASK_PAGE(where, "created_at ASC, id ASC"),     \
+	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 0)] = TASK_PAGE(where, "updated_at DESC, id DESC"),   \
+	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 1)] = TASK_PAGE(where, "updated_at ASC, id ASC"),     \
+	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 0)] =                                                   \
+	    TASK_PAGE(where, "title COLLATE NOCASE DESC, id DESC"),                                          \
+	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 1)] = TASK_PAGE(where, "title COLLATE NOCASE ASC, id ASC")
 
 enum stmt_id {
 	STMT_BEGIN,
@@ -55,14 +85,10 @@ enum stmt_id {
 	STMT_TASK_GET,
 	STMT_TASK_UPDATE,
 	STMT_TASK_DELETE,
-	STMT_TASK_COUNT,
-	STMT_TASK_PAGE_CREATED_DESC,
-	STMT_TASK_PAGE_CREATED_ASC,
-	STMT_TASK_PAGE_UPDATED_DESC,
-	STMT_TASK_PAGE_UPDATED_ASC,
-	STMT_TASK_PAGE_TITLE_DESC,
-	STMT_TASK_PAGE_TITLE_ASC,
-	STMT_COUNT
+	STMT_TASK_COUNTERS,
+	STMT_TASK_COUNT_SEARCH, /* 4 statements: COUNT_AT */
+	STMT_TASK_PAGE = STMT_TASK_COUNT_SEARCH + 4, /* 36 statements: PAGE_AT */
+	STMT_COUNT = STMT_TASK_PAGE + 36
 };
 
 /* Schema-independent statements, prepared when the connection opens so a
@@ -109,20 +135,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			     " updated_at = max(?7, updated_at + 1)"
 			     " WHERE id = ?1 AND user_id = ?2 RETURNING " TASK_COLUMNS,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2",
-	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks" TASK_WHERE,
-	[STMT_TASK_PAGE_CREATED_DESC] = TASK_PAGE("created_at DESC, id DESC"),
-	[STMT_TASK_PAGE_CREATED_ASC] = TASK_PAGE("created_at ASC, id ASC"),
-	[STMT_TASK_PAGE_UPDATED_DESC] = TASK_PAGE("updated_at DESC, id DESC"),
-	[STMT_TASK_PAGE_UPDATED_ASC] = TASK_PAGE("updated_at ASC, id ASC"),
-	[STMT_TASK_PAGE_TITLE_DESC] = TASK_PAGE("title COLLATE NOCASE DESC, id DESC"),
-	[STMT_TASK_PAGE_TITLE_ASC] = TASK_PAGE("title COLLATE NOCASE ASC, id ASC"),
-};
-
-/* [sort][ascending] */
-static const enum stmt_id task_page_stmt[3][2] = {
-	[TASK_SORT_CREATED] = {STMT_TASK_PAGE_CREATED_DESC, STMT_TASK_PAGE_CREATED_ASC},
-	[TASK_SORT_UPDATED] = {STMT_TASK_PAGE_UPDATED_DESC, STMT_TASK_PAGE_UPDATED_ASC},
-	[TASK_SORT_TITLE] = {STMT_TASK_PAGE_TITLE_DESC, STMT_TASK_PAGE_TITLE_ASC},
+	[STMT_TASK_COUNTERS] = "SELECT total, completed FROM task_counts WHERE user_id = ?1",
+	[COUNT_AT(SEARCH_SCAN, 0)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_SCAN),
+	[COUNT_AT(SEARCH_SCAN, 1)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
+	[COUNT_AT(SEARCH_INDEX, 0)] = TASK_COUNT(TASK_WHERE_INDEX),
+	[COUNT_AT(SEARCH_INDEX, 1)] = TASK_COUNT(TASK_WHERE_INDEX TASK_WHERE_STATUS),
+	TASK_PAGES(SEARCH_NONE, 0, TASK_BY_USER),
+	TASK_PAGES(SEARCH_NONE, 1, TASK_BY_USER TASK_WHERE_STATUS),
+	TASK_PAGES(SEARCH_SCAN, 0, TASK_BY_USER TASK_WHERE_SCAN),
+	TASK_PAGES(SEARCH_SCAN, 1, TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
+	TASK_PAGES(SEARCH_INDEX, 0, TASK_WHERE_INDEX),
+	TASK_PAGES(SEARCH_INDEX, 1, TASK_WHERE_INDEX TASK_WHERE_STATUS),
 };
 
 static const char migrations_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -1038,32 +1061,70 @@ static status sqlite_task_delete(struct store_conn *base, const char *user_id, i
 	return rv;
 }
 
-/* "%text%" for LIKE ... ESCAPE '\', with %, _ and \ in text taken
- * literally. out holds 2 * strlen(text) + 3 bytes. */
-/* Binds ?1 to ?5 of TASK_WHERE. */
-static int bind_task_filter(sqlite3_stmt *st, const char *user_id, const struct task_query *q,
-			    const char *pattern)
+/* Binds the parameters of the task list statement st that it has (see
+ * TASK_PAGE): each has every parameter up to its last one. */
+static int bind_task_query(sqlite3_stmt *st, const char *user_id, const struct task_query *q,
+			   const char *pattern, const char *match)
 {
+	int n = sqlite3_bind_parameter_count(st);
 	int rc = SQLITE_OK;
 
 	bind_text(st, 1, user_id, &rc);
-	bind_i64(st, 2, q->filter != TASK_FILTER_ALL, &rc);
-	bind_i64(st, 3, q->filter == TASK_FILTER_COMPLETED, &rc);
-	bind_i64(st, 4, q->text[0] != '\0', &rc);
-	bind_text(st, 5, pattern, &rc);
+	if (n >= 2)
+		bind_i64(st, 2, q->filter == TASK_FILTER_COMPLETED, &rc);
+	if (n >= 3)
+		bind_text(st, 3, pattern, &rc);
+	if (n >= 4)
+		bind_text(st, 4, match, &rc);
+	if (n >= 5)
+		bind_i64(st, 5, q->limit, &rc);
+	if (n >= 6)
+		bind_i64(st, 6, q->offset, &rc);
 	return rc;
 }
 
-static status task_count(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			 const char *pattern, int64_t *total)
+/* The user's number of tasks and of completed ones, from task_counts (no
+ * row: no task). */
+static status task_counters(struct sqlite_conn *c, const char *user_id, int64_t *all, int64_t *completed)
 {
 	sqlite3_stmt *st = NULL;
-	status rv = stmt_get(c, STMT_TASK_COUNT, &st);
-	int rc;
+	status rv = stmt_get(c, STMT_TASK_COUNTERS, &st);
+	int rc = SQLITE_OK;
 
 	if (rv != STATUS_OK)
 		return rv;
-	rc = bind_task_filter(st, user_id, q, pattern);
+	bind_text(st, 1, user_id, &rc);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	*all = *completed = 0;
+	if (rv == STATUS_OK) {
+		*all = sqlite3_column_int64(st, 0);
+		*completed = sqlite3_column_int64(st, 1);
+	}
+	stmt_release(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
+}
+
+static status task_count(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			 enum task_search search, const char *pattern, const char *match, int64_t *total)
+{
+	sqlite3_stmt *st = NULL;
+	status rv;
+	int rc;
+
+	if (search == SEARCH_NONE) {
+		int64_t all, completed;
+
+		rv = task_counters(c, user_id, &all, &completed);
+		if (rv == STATUS_OK)
+			*total = q->filter == TASK_FILTER_ALL		? all
+				 : q->filter == TASK_FILTER_COMPLETED ? completed
+								      : all - completed;
+		return rv;
+	}
+	rv = stmt_get(c, COUNT_AT(search, q->filter != TASK_FILTER_ALL), &st);
+	if (rv != STATUS_OK)
+		return rv;
+	rc = bind_task_query(st, user_id, q, pattern, match);
 	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
 	if (rv == STATUS_OK)
 		*total = sqlite3_column_int64(st, 0);
@@ -1073,19 +1134,18 @@ static status task_count(struct sqlite_conn *c, const char *user_id, const struc
 
 /* Visits the page; *rows gets how many rows it held. */
 static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			const char *pattern, task_visit_fn visit, void *arg, int64_t *rows)
+			enum task_search search, const char *pattern, const char *match, task_visit_fn visit,
+			void *arg, int64_t *rows)
 {
 	sqlite3_stmt *st = NULL;
 	struct task t;
 	int64_t n = 0;
-	status rv = stmt_get(c, task_page_stmt[q->sort][q->ascending], &st);
+	status rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
 	int rc;
 
 	if (rv != STATUS_OK)
 		return rv;
-	rc = bind_task_filter(st, user_id, q, pattern);
-	bind_i64(st, 6, q->limit, &rc);
-	bind_i64(st, 7, q->offset, &rc);
+	rc = bind_task_query(st, user_id, q, pattern, match);
 	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
 	while (rv == STATUS_OK) {
 		rv = read_task(st, &t);
@@ -1104,6 +1164,65 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 	return rv;
 }
 
+/* The character after the one at p (valid UTF-8). */
+static const char *next_char(const char *p)
+{
+	for (p++; ((unsigned char)*p & 0xC0) == 0x80; p++)
+		;
+	return p;
+}
+
+/* Appends the three characters at p to match as an FTS5 string ("...",
+ * quotes doubled) and a space; false when cap would be exceeded. */
+static bool match_add(char *match, size_t cap, size_t *o, const char *p)
+{
+	const char *end = next_char(next_char(next_char(p)));
+
+	if (*o + 2 * (size_t)(end - p) + 3 >= cap)
+		return false;
+	match[(*o)++] = '"';
+	for (; p < end; p++) {
+		if (*p == '"')
+			match[(*o)++] = '"';
+		match[(*o)++] = *p;
+	}
+	match[(*o)++] = '"';
+	match[(*o)++] = ' ';
+	return true;
+}
+
+/* How the folded search text is looked for. For SEARCH_INDEX, match (of
+ * capacity cap) gets an FTS5 query for the trigrams that tile the text
+ * (characters 0-2, 3-5, ... and the last three): every task holding the
+ * text holds them all, and looking them up without their positions costs
+ * a third of the whole phrase; the statement's instr check keeps only
+ * the tasks that hold the text. The trigram index finds nothing shorter
+ * than three characters. */
+static enum task_search task_search_of(const char *pattern, char *match, size_t cap)
+{
+	size_t chars = 0, i = 0, o = 0;
+	const char *p, *last = pattern;
+	bool fits = true;
+
+	if (!pattern[0])
+		return SEARCH_NONE;
+	for (p = pattern; *p; p = next_char(p))
+		chars++;
+	if (chars < 3)
+		return SEARCH_SCAN;
+	for (p = pattern; fits && i + 3 <= chars; p = next_char(p), i++) {
+		if (i % 3 == 0)
+			fits = match_add(match, cap, &o, p);
+		last = p;
+	}
+	if (fits && chars % 3 != 0)
+		fits = match_add(match, cap, &o, last);
+	if (!fits)
+		return SEARCH_SCAN;
+	match[o - 1] = '\0';
+	return SEARCH_INDEX;
+}
+
 /* Page and count are read in one transaction, so they agree. A page that
  * starts the list and is not full is the whole list: its size is the count,
  * and the counting query is skipped (the common case of a short list). */
@@ -1112,23 +1231,46 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 {
 	struct sqlite_conn *c = conn_of(base);
 	char pattern[2 * LIMIT_QUERY_TEXT_BYTES + 3];
+	char match[3 * sizeof(pattern) + 32];
+	enum task_search search;
 	int64_t rows = 0, count = 0;
 	status rv;
 
 	if (!text_fold(pattern, sizeof(pattern), q->text, strlen(q->text), NULL))
 		return STATUS_INVALID;
+	search = task_search_of(pattern, match, sizeof(match));
 	rv = run(c, STMT_BEGIN);
 	if (rv != STATUS_OK)
 		return rv;
-	rv = task_page(c, user_id, q, pattern, visit, arg, &rows);
+	/* Checking each of a few tasks costs less than the search index, whose
+	 * cost follows the matches among every user's tasks. */
+	if (search == SEARCH_INDEX) {
+		int64_t all, completed;
+
+		rv = task_counters(c, user_id, &all, &completed);
+		if (rv == STATUS_OK && all <= SEARCH_SCAN_MAX_TASKS)
+			search = SEARCH_SCAN;
+	}
+	if (rv == STATUS_OK)
+		rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);
 	if (rv == STATUS_OK && (rows == q->limit || (rows == 0 && q->offset > 0)))
-		rv = task_count(c, user_id, q, pattern, &count);
+		rv = task_count(c, user_id, q, search, pattern, match, &count);
 	else
 		count = q->offset + rows;
 	rv = tx_finish(c, rv == STATUS_OK, rv);
 	if (rv == STATUS_OK)
 		*total = count;
 	return rv;
+}
+
+const char *store_sqlite_list_sql(unsigned i, bool *search_index)
+{
+	unsigned id = STMT_TASK_COUNT_SEARCH + i;
+
+	if (id >= STMT_COUNT)
+		return NULL;
+	*search_index = strstr(stmt_sql[id], "tasks_fts") != NULL;
+	return stmt_sql[id];
 }
 
 const struct store_ops store_sqlite_ops = {

@@ -2,7 +2,7 @@
  * includes it. store.c owns the handle, the per-thread connection registry
  * and argument checks; a backend owns its connections and its SQL, reached
  * only through its struct store_ops. Each backend connection embeds a
- * struct store_conn as its first member. */
+ * struct store_conn as its first member. Tests include it too. */
 #ifndef TODOD_STORE_INT_H
 #define TODOD_STORE_INT_H
 
@@ -88,5 +88,10 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+
+/* The SQL of the SQLite task list's count and page statements, i from 0
+ * until NULL, for tests of their query plans. *search_index: whether it
+ * takes its rows from the search index (and so sorts them). */
+const char *store_sqlite_list_sql(unsigned i, bool *search_index);
 
 #endif

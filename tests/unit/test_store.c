@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/embedded.h"
+#include "core/text.h"
 #include "store/store.h"
 
 #define USER_A     "00000000-0000-4000-8000-00000000000a"
@@ -125,12 +126,33 @@ static void add_user(const struct fixture *f, const char *id, const char *email)
 	assert_int_equal(store_user_create(f->c, &u, sid, 1000000000000000LL), STATUS_OK);
 }
 
+/* todod_fold for raw connections: the triggers on tasks call it. */
+static void raw_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	size_t len = (size_t)sqlite3_value_bytes(argv[0]), n = 0;
+	char *out;
+
+	(void)argc;
+	if (!text) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	out = malloc(len * 2 + 4);
+	assert_non_null(out);
+	assert_true(text_fold(out, len * 2 + 4, text, len, &n));
+	sqlite3_result_text(ctx, out, (int)n, free);
+}
+
 static sqlite3 *raw_open(const struct fixture *f)
 {
 	sqlite3 *db = NULL;
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_create_function_v2(db, "todod_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+						    raw_fold, NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
 	return db;
 }
