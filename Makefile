@@ -6,7 +6,7 @@
 VARIANT ?= release
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
-LIBS := libmicrohttpd jansson libsodium sqlite3
+LIBS := libmicrohttpd jansson libsodium sqlite3 libpq
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 
 ifeq ($(VARIANT),asan)
@@ -32,13 +32,14 @@ LDLIBS = $(PKG_LIBS) -lpthread
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+PG_MIGRATIONS := $(sort $(wildcard src/store/migrations/postgres/*.sql))
 # The web app: its files, then swagger-ui's and the OpenAPI document, all
 # compiled in (scripts/embed_web.sh). swagger-ui comes from npm (npm ci); its
 # CSS's inline images become files (scripts/swagger_css.mjs) for the CSP.
 SWAGGER := node_modules/swagger-ui-dist
 WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg)) \
 	$(SWAGGER)/swagger-ui-bundle.js docs/openapi.json
-GEN_SRCS := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/web_assets.c
+GEN_SRCS := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/migrations_postgres.c $(OUT)/gen/web_assets.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
@@ -67,6 +68,10 @@ $(OUT)/obj/%.o: src/%.c
 $(OUT)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)sh scripts/embed.sh migrations_sqlite $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/migrations_postgres.c: $(PG_MIGRATIONS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/embed.sh migrations_postgres $(PG_MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(OUT)/gen/web_assets.c: $(WEB_FILES) $(OUT)/gen/swagger/swagger-ui.css scripts/embed_web.sh
 	@mkdir -p $(dir $@)

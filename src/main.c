@@ -41,14 +41,16 @@ static int open_store(const struct config *cfg, store **out)
 	status st = store_open(cfg->db_url, out);
 
 	if (st == STATUS_INVALID)
-		return fail("cannot open database", "this build serves sqlite: URLs only");
+		return fail("cannot open database", "unsupported DATABASE_URL");
 	if (st != STATUS_OK)
 		return fail("cannot open database", status_code_name(st));
 	st = store_migrate(*out);
 	if (st != STATUS_OK) {
 		store_close(*out);
 		*out = NULL;
-		return fail("cannot migrate database", status_code_name(st));
+		return fail("cannot migrate database", st == STATUS_CONFLICT
+							       ? "its schema is newer than this todod: upgrade todod"
+							       : status_code_name(st));
 	}
 	return 0;
 }

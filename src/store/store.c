@@ -2,7 +2,7 @@
  * Picks a backend from the url, keeps one connection per thread (a
  * thread-local cache in front of a mutex-guarded registry), checks the
  * arguments store.h bounds, and dispatches every call through the backend's
- * store_ops. SQL and its errors are the backends' (sqlite.c). */
+ * store_ops. SQL and its errors are the backends' (sqlite.c, postgres.c). */
 #include "store/store_int.h"
 
 #include <stdatomic.h>
@@ -33,7 +33,12 @@ static status parse_url(const char *url, const struct store_ops **ops, const cha
 		*target = url + strlen("sqlite:");
 		return STATUS_OK;
 	}
-	/* postgres:// and postgresql:// name a backend this build lacks. */
+	/* libpq reads the url itself, parameters included. */
+	if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
+		*ops = &store_postgres_ops;
+		*target = url;
+		return STATUS_OK;
+	}
 	return STATUS_INVALID;
 }
 
