@@ -47,6 +47,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
+.PHONY: test-pg
 .PHONY: all run test unit api browser docs-lint fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan
 .DEFAULT_GOAL := all
 
@@ -124,6 +125,17 @@ api: all asan
 	TODOD_BIN=build/todod node --test --test-concurrency=2 tests/api/
 	TODOD_BIN=build/asan/todod TODOD_ASAN=1 node --test --test-concurrency=2 tests/api/
 
+# The API suite against PostgreSQL, directly and through PgBouncer in
+# transaction mode, then two instances on one database (tests/pg/), all on
+# throw-away servers started and stopped by scripts/pg-test.sh. The SQLite
+# locking test has no PostgreSQL meaning and is left out.
+PG_API_TESTS := $(filter-out tests/api/database.test.mjs,$(sort $(wildcard tests/api/*.test.mjs)))
+test-pg: all
+	sh scripts/pg-test.sh sh -c '\
+	  TODOD_BIN=build/todod TODOD_TEST_DATABASE_URL="$$TODOD_PG_URL" node --test --test-concurrency=2 $(PG_API_TESTS) && \
+	  TODOD_BIN=build/todod TODOD_TEST_DATABASE_URL="$$TODOD_PG_BOUNCER_URL" node --test --test-concurrency=2 $(PG_API_TESTS) && \
+	  TODOD_BIN=build/todod node --test --test-concurrency=1 tests/pg/'
+
 # Browser journeys: playwright-core driving Debian's /usr/bin/chromium
 # headless against the release build; screenshots land in build/screenshots.
 browser: all
@@ -153,6 +165,7 @@ test: setup-test
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory docs-lint
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory test-pg
 	@$(MAKE) --no-print-directory browser
 
 bench:

@@ -19,11 +19,12 @@ npm_packages() {
 }
 
 profile=${1:-run}
-pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev"
+pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev"
 case "$profile" in
 run | npm) pkgs="$pkgs nodejs npm" ;;
-test) pkgs="$pkgs nodejs npm libcmocka-dev clang libclang-rt-14-dev curl sqlite3 chromium" ;;
-bench) pkgs="$pkgs wrk nginx-light curl" ;;
+test) pkgs="$pkgs nodejs npm libcmocka-dev clang libclang-rt-14-dev curl sqlite3 chromium"
+	pkgs="$pkgs postgresql-15 pgbouncer haproxy" ;; # make test-pg
+bench) pkgs="$pkgs wrk nginx-light curl postgresql-15 pgbouncer haproxy" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "setup: unknown profile '$profile' (run, test, bench, fuzz, npm)" >&2; exit 2 ;;
 esac
@@ -50,6 +51,6 @@ else
 	exit 1
 fi
 echo "setup: installing$missing" >&2
-$run env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+$run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
+$run env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing >&2
 case "$profile" in run | test | npm) npm_packages ;; esac
