@@ -147,7 +147,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 
-	if (cfg.command == COMMAND_MIGRATE) {
+	if (cfg.command == COMMAND_COPY) {
+		int64_t users = 0, tasks = 0;
+		status st = store_copy(cfg.copy_from, cfg.copy_to, &users, &tasks);
+		rc = st == STATUS_OK ? 0 : 1;
+		if (st == STATUS_OK)
+			fprintf(stderr, "todod: copied %lld users and %lld tasks\n", (long long)users, (long long)tasks);
+		else
+			fail("cannot copy", st == STATUS_CONFLICT ? "the target database is not empty" : status_code_name(st));
+	} else if (cfg.command == COMMAND_MIGRATE) {
 		store *s = NULL;
 		rc = open_store(&cfg, &s);
 		store_close(s);

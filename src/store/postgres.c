@@ -148,7 +148,7 @@ struct pg_target {
 	bool prepare;       /* named prepared statements */
 };
 
-struct pg_conn {
+struct postgres_conn {
 	struct store_conn base; /* first: store.c sees only this */
 	PGconn *pg;
 	struct pg_target target;
@@ -156,9 +156,9 @@ struct pg_conn {
 	bool prepared[STMT_COUNT];
 };
 
-static struct pg_conn *conn_of(struct store_conn *c)
+static struct postgres_conn *conn_of(struct store_conn *c)
 {
-	return (struct pg_conn *)c;
+	return (struct postgres_conn *)c;
 }
 
 /* target ---------------------------------------------------------------- */
@@ -209,7 +209,7 @@ static status target_parse(const char *url, struct pg_target *out)
 /* Logs a connection failure once per outage. libpq's messages name the host
  * and user, never the password; a message holding the password anyway (a
  * server echoing it) is withheld. */
-static void log_down(struct pg_conn *c, const char *what)
+static void log_down(struct postgres_conn *c, const char *what)
 {
 	const char *msg = c->pg ? PQerrorMessage(c->pg) : "out of memory";
 	const char *password = c->pg ? PQpass(c->pg) : NULL;
@@ -222,7 +222,7 @@ static void log_down(struct pg_conn *c, const char *what)
 	fprintf(stderr, "todod: %s: %.*s\n", what, (int)len, msg);
 }
 
-static void drop(struct pg_conn *c)
+static void drop(struct postgres_conn *c)
 {
 	PQfinish(c->pg);
 	c->pg = NULL;
@@ -238,7 +238,7 @@ static void ignore_notice(void *arg, const char *message)
 /* Opens c->pg. libpq's own defaults are placed before the url, so any the
  * url names win: a bounded connect, TCP keepalives and user timeout, so a
  * dead peer is noticed within seconds. */
-static status reconnect(struct pg_conn *c)
+static status reconnect(struct postgres_conn *c)
 {
 	static const char *const keys[] = {"connect_timeout", "keepalives",     "keepalives_idle",
 					   "keepalives_interval", "keepalives_count", "tcp_user_timeout",
@@ -267,19 +267,22 @@ static status reconnect(struct pg_conn *c)
 	return STATUS_OK;
 }
 
-/* A usable connection: reopens a missing or broken one. Reading what the
- * server sent while idle notices one it closed (a restart) before a
- * statement is lost on it. */
-static status ensure_open(struct pg_conn *c)
+/* A usable connection: reopens a missing or broken one. An idle
+ * connection has nothing to read unless the server ended it (a restart
+ * sends a farewell error, then closes), so anything readable means it is
+ * gone: noticed before a statement is lost on it. */
+static status ensure_open(struct postgres_conn *c)
 {
-	if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQconsumeInput(c->pg) &&
-	    PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+	struct pollfd p = {.fd = c->pg ? PQsocket(c->pg) : -1, .events = POLLIN};
+
+	if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
+	    p.fd >= 0 && poll(&p, 1, 0) == 0)
 		return STATUS_OK;
 	return reconnect(c);
 }
 
 /* The status for a failed result; a broken connection is dropped. */
-static status status_of(struct pg_conn *c, const PGresult *res)
+static status status_of(struct postgres_conn *c, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
@@ -324,7 +327,7 @@ static bool wait_socket(PGconn *pg, bool for_write, int64_t deadline)
 /* Collects the results of the query just sent, within QUERY_TIMEOUT_MS: the
  * first error, else the last result. NULL when the connection failed or
  * timed out (then it is dropped). */
-static PGresult *collect(struct pg_conn *c)
+static PGresult *collect(struct postgres_conn *c)
 {
 	int64_t deadline = mono_ms() + QUERY_TIMEOUT_MS;
 	PGresult *keep = NULL, *res;
@@ -376,7 +379,7 @@ static bool is_pooler_error(const PGresult *res)
 /* Runs one statement of the table with n text parameters (NULL is SQL
  * NULL). *out gets its result on STATUS_OK (PQclear it). STATUS_BAD_REQUEST
  * here means only: a pooler refused a named statement. */
-static status exec_once(struct pg_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
+static status exec_once(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
 {
 	char name[24];
 	PGresult *res;
@@ -417,7 +420,7 @@ static status exec_once(struct pg_conn *c, enum stmt_id id, int n, const char *c
 /* exec_once on an open connection; a pooler's refusal of a named statement
  * (which failed, so changed nothing) turns named statements off for the
  * process and runs it again unnamed. */
-static status exec(struct pg_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
+static status exec(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
 {
 	status rv = ensure_open(c);
 
@@ -435,7 +438,7 @@ static status exec(struct pg_conn *c, enum stmt_id id, int n, const char *const 
 }
 
 /* exec for a write: STATUS_NOT_FOUND when it changed no row. */
-static status exec_write(struct pg_conn *c, enum stmt_id id, int n, const char *const *params)
+static status exec_write(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params)
 {
 	PGresult *res = NULL;
 	status rv = exec(c, id, n, params, &res);
@@ -524,7 +527,7 @@ static status read_task(const PGresult *res, int row, struct task *t)
 
 static void pg_conn_close(struct store_conn *base)
 {
-	struct pg_conn *c = conn_of(base);
+	struct postgres_conn *c = conn_of(base);
 
 	if (!c)
 		return;
@@ -535,7 +538,7 @@ static void pg_conn_close(struct store_conn *base)
 
 static status pg_conn_open(const char *url, struct store_conn **out)
 {
-	struct pg_conn *c = calloc(1, sizeof(*c));
+	struct postgres_conn *c = calloc(1, sizeof(*c));
 	status rv;
 
 	if (!c)
@@ -550,6 +553,19 @@ static status pg_conn_open(const char *url, struct store_conn **out)
 	}
 	*out = &c->base;
 	return STATUS_OK;
+}
+
+struct pg_conn *postgres_connect(const char *url)
+{
+	struct postgres_conn c = {0};
+	PGconn *pg = NULL;
+
+	if (target_parse(url, &c.target) == STATUS_OK && reconnect(&c) == STATUS_OK) {
+		pg = c.pg;
+		c.pg = NULL;
+	}
+	free(c.target.conninfo);
+	return pg;
 }
 
 static status pg_ping(struct store_conn *base)
@@ -578,7 +594,7 @@ static status migration_version(const char *name, int64_t *out)
 }
 
 /* Runs fixed SQL text (schema work only), one or more statements. */
-static status exec_sql(struct pg_conn *c, const char *sql)
+static status exec_sql(struct postgres_conn *c, const char *sql)
 {
 	PGresult *res;
 	status rv;
@@ -599,7 +615,7 @@ static status exec_sql(struct pg_conn *c, const char *sql)
 
 /* Runs a query of fixed text and params; *out gets its one integer (or
  * -1 when NULL). STATUS_NOT_FOUND when there is no row. */
-static status query_i64(struct pg_conn *c, const char *sql, int n, const char *const *params, int64_t *out)
+static status query_i64(struct postgres_conn *c, const char *sql, int n, const char *const *params, int64_t *out)
 {
 	PGresult *res;
 	status rv;
@@ -626,7 +642,7 @@ static status query_i64(struct pg_conn *c, const char *sql, int n, const char *c
  * pooler): a second instance starting at the same time waits, then finds
  * it applied. With m NULL it only checks the newest version applied against
  * latest: STATUS_CONFLICT when the database is ahead of this build. */
-static status migration_apply(struct pg_conn *c, const struct embedded_file *m, int64_t version,
+static status migration_apply(struct postgres_conn *c, const struct embedded_file *m, int64_t version,
 			      int64_t latest)
 {
 	char v[I64_BYTES], now[I64_BYTES];
@@ -666,7 +682,7 @@ finish:
 
 static status pg_migrate(struct store_conn *base)
 {
-	struct pg_conn *c = conn_of(base);
+	struct postgres_conn *c = conn_of(base);
 	int64_t previous = 0, latest = 0;
 	status rv = ensure_open(c);
 
@@ -690,7 +706,7 @@ static status pg_migrate(struct store_conn *base)
 
 /* users ------------------------------------------------------------------- */
 
-static status user_lookup(struct pg_conn *c, enum stmt_id id, const char *key, struct user *out)
+static status user_lookup(struct postgres_conn *c, enum stmt_id id, const char *key, struct user *out)
 {
 	PGresult *res = NULL;
 	struct user u;
@@ -821,7 +837,7 @@ static status fold(const char *text, char *dst, size_t cap, const char **out)
 }
 
 /* Runs a statement that yields at most one TASK_COLUMNS row. */
-static status task_row(struct pg_conn *c, enum stmt_id id, int n, const char *const *params, struct task *out)
+static status task_row(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params, struct task *out)
 {
 	PGresult *res = NULL;
 	struct task t;
@@ -911,7 +927,7 @@ static status search_pattern(const char *text, char *out, size_t cap)
 }
 
 /* How many tasks match q in all, when the page could not tell. */
-static status task_total(struct pg_conn *c, const char *user_id, const struct task_query *q,
+static status task_total(struct postgres_conn *c, const char *user_id, const struct task_query *q,
 			 const char *pattern, int64_t *total)
 {
 	bool filtered = q->filter != TASK_FILTER_ALL;
@@ -947,7 +963,7 @@ static status task_total(struct pg_conn *c, const char *user_id, const struct ta
 static status pg_task_list(struct store_conn *base, const char *user_id, const struct task_query *q,
 			   int64_t *total, task_visit_fn visit, void *arg)
 {
-	struct pg_conn *c = conn_of(base);
+	struct postgres_conn *c = conn_of(base);
 	char pattern[2 * (2 * LIMIT_QUERY_TEXT_BYTES + 4) + 3];
 	char limit[I64_BYTES], offset[I64_BYTES];
 	bool filtered = q->filter != TASK_FILTER_ALL, search = q->text[0] != '\0';

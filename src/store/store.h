@@ -81,6 +81,15 @@ status store_open(const char *url, store **out);
  * STATUS_UNAVAILABLE or STATUS_INTERNAL. */
 status store_migrate(store *s);
 
+/* Copies a SQLite deployment into an empty PostgreSQL database: every user
+ * (password hash included), session (revoked ones too), login failure and
+ * task, with their ids, in one transaction on the target, after migrating
+ * both. from_url is "sqlite:PATH", to_url a postgres url. *users and *tasks
+ * get how many were copied. STATUS_INVALID for other urls, STATUS_CONFLICT
+ * when the target already holds users, sessions or tasks (nothing is
+ * written), STATUS_UNAVAILABLE, STATUS_NOMEM, STATUS_INTERNAL. */
+status store_copy(const char *from_url, const char *to_url, int64_t *users, int64_t *tasks);
+
 /* Closes every connection (no thread may still be using one) and frees s.
  * Accepts NULL. */
 void store_close(store *s);
