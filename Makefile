@@ -168,10 +168,12 @@ test: setup-test
 	@$(MAKE) --no-print-directory test-pg
 	@$(MAKE) --no-print-directory browser
 
+# BENCH=pg: list and create on PostgreSQL, one and two instances (haproxy),
+# beside SQLite and nginx (bench/pg.sh, on a throw-away PostgreSQL).
 bench:
 	@sh scripts/setup.sh bench
 	@$(MAKE) --no-print-directory all
-	sh bench/run.sh
+	$(if $(filter pg,$(BENCH)),sh scripts/pg-test.sh bash bench/pg.sh,sh bench/run.sh)
 
 clean:
 	rm -rf build
