@@ -125,13 +125,15 @@ api: all asan
 	TODOD_BIN=build/todod node --test --test-concurrency=2 tests/api/
 	TODOD_BIN=build/asan/todod TODOD_ASAN=1 node --test --test-concurrency=2 tests/api/
 
-# The API suite against PostgreSQL, directly and through PgBouncer in
-# transaction mode, then two instances on one database (tests/pg/), all on
+# The PostgreSQL store's unit tests (sanitizer build), the API suite against
+# PostgreSQL, directly and through PgBouncer in transaction mode, then two
+# instances on one database, migrate, copy and haproxy (tests/pg/), all on
 # throw-away servers started and stopped by scripts/pg-test.sh. The SQLite
 # locking test has no PostgreSQL meaning and is left out.
 PG_API_TESTS := $(filter-out tests/api/database.test.mjs,$(sort $(wildcard tests/api/*.test.mjs)))
-test-pg: all
+test-pg: all asan
 	sh scripts/pg-test.sh sh -c '\
+	  build/asan/tests/test_store_pg && \
 	  TODOD_BIN=build/todod TODOD_TEST_DATABASE_URL="$$TODOD_PG_URL" node --test --test-concurrency=2 $(PG_API_TESTS) && \
 	  TODOD_BIN=build/todod TODOD_TEST_DATABASE_URL="$$TODOD_PG_BOUNCER_URL" node --test --test-concurrency=2 $(PG_API_TESTS) && \
 	  TODOD_BIN=build/todod node --test --test-concurrency=1 tests/pg/'

@@ -420,13 +420,27 @@ static status exec_once(struct postgres_conn *c, enum stmt_id id, int n, const c
 /* exec_once on an open connection; a pooler's refusal of a named statement
  * (which failed, so changed nothing) turns named statements off for the
  * process and runs it again unnamed. */
+/* Statements that change nothing: safe to run again when the connection
+ * broke under them. */
+static bool is_read(enum stmt_id id)
+{
+	return id == STMT_PING || id == STMT_USER_BY_EMAIL || id == STMT_USER_BY_ID || id == STMT_SESSION_CHECK ||
+	       id == STMT_TASK_GET || id >= STMT_TASK_COUNTS;
+}
+
 static status exec(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
 {
+	bool reused = c->pg != NULL;
 	status rv = ensure_open(c);
 
 	if (rv != STATUS_OK)
 		return rv;
 	rv = exec_once(c, id, n, params, out);
+	/* A kept connection the server had ended (a restart, an idle timeout,
+	 * a pooler recycling it) without our noticing yet: a read runs again on
+	 * a new one, so the first request after a restart succeeds. */
+	if (rv == STATUS_UNAVAILABLE && reused && !c->pg && is_read(id) && ensure_open(c) == STATUS_OK)
+		rv = exec_once(c, id, n, params, out);
 	if (rv == STATUS_BAD_REQUEST && c->pg) {
 		if (!atomic_exchange(&pooler_seen, true))
 			fprintf(stderr, "todod: postgresql is behind a transaction pooler: prepared statements off\n");
