@@ -267,8 +267,11 @@ static status check_db(struct config *cfg, char *err)
 		return STATUS_OK;
 	if (strncmp(cfg->db_url, "postgres://", 11) == 0 || strncmp(cfg->db_url, "postgresql://", 13) == 0)
 		return STATUS_OK;
+	/* libpq's key=value form: "host=... dbname=..." */
+	if (strchr(cfg->db_url, '=') && !strchr(cfg->db_url, ':'))
+		return STATUS_OK;
 	snprintf(err, CONFIG_ERROR_BYTES,
-		 "invalid DATABASE_URL: expected sqlite:PATH, postgres://... or postgresql://...");
+		 "invalid DATABASE_URL: expected sqlite:PATH, postgres://..., postgresql://... or host=... dbname=...");
 	return STATUS_INVALID;
 }
 

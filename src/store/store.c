@@ -33,8 +33,10 @@ static status parse_url(const char *url, const struct store_ops **ops, const cha
 		*target = url + strlen("sqlite:");
 		return STATUS_OK;
 	}
-	/* libpq reads the url itself, parameters included. */
-	if (starts_with(url, "postgres://") || starts_with(url, "postgresql://")) {
+	/* libpq reads the url itself, parameters included, or its key=value
+	 * form (no ':' there, so never a url of another scheme). */
+	if (starts_with(url, "postgres://") || starts_with(url, "postgresql://") ||
+	    (strchr(url, '=') && !strchr(url, ':'))) {
 		*ops = &store_postgres_ops;
 		*target = url;
 		return STATUS_OK;

@@ -69,7 +69,7 @@ typedef status (*task_visit_fn)(const struct task *t, void *arg);
 
 /* Opens the store named by url ("sqlite:PATH", or "postgres://..." /
  * "postgresql://..." with libpq's parameters, plus prepare=off for a
- * transaction-mode pooler). Creates an SQLite file if absent;
+ * transaction-mode pooler, or libpq's "host=... dbname=..." form). Creates an SQLite file if absent;
  * does not migrate. *out is freed with store_close. STATUS_INVALID for a url
  * this build cannot serve, STATUS_UNAVAILABLE when the database cannot be
  * opened, STATUS_NOMEM. */

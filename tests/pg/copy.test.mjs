@@ -38,6 +38,15 @@ test('migrate applies the schema once; a second run is a no-op; the password nev
   assert.equal(psql(url, 'SELECT count(*) FROM schema_migrations'), '1');
 });
 
+test("libpq's key=value form selects PostgreSQL too", async () => {
+  const name = createPgDatabase();
+  const url = new URL(pgUrl(name, TEMPLATE));
+  const conninfo = `host=${url.hostname} port=${url.port} user=${url.username} password=${password} dbname=${name}`;
+  const res = await cli(['migrate', '--db', conninfo]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(psql(pgUrl(name, TEMPLATE), 'SELECT count(*) FROM schema_migrations'), '1');
+});
+
 test('a database migrated by a newer todod is refused with a clear message', async () => {
   const url = pgUrl(createPgDatabase(), TEMPLATE);
   assert.equal((await cli(['migrate', '--db', url])).code, 0);
