@@ -7,7 +7,7 @@
 VARIANT ?= release
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
-LIBS := libmicrohttpd jansson libsodium sqlite3
+LIBS := libmicrohttpd jansson libsodium sqlite3 libpq
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror
 
 ifeq ($(VARIANT),asan)
@@ -33,13 +33,14 @@ LDLIBS = $(PKG_LIBS) -lpthread
 SRCS := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+PG_MIGRATIONS := $(sort $(wildcard src/store/migrations/postgres/*.sql))
 # The web app: its files, then swagger-ui's and the OpenAPI document, all
 # compiled in (scripts/embed_web.sh). swagger-ui comes from npm (npm ci); its
 # CSS's inline images become files (scripts/swagger_css.mjs) for the CSP.
 SWAGGER := node_modules/swagger-ui-dist
 WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg)) \
 	$(SWAGGER)/swagger-ui-bundle.js docs/openapi.json
-GEN_SRCS := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/web_assets.c
+GEN_SRCS := $(OUT)/gen/migrations_sqlite.c $(OUT)/gen/migrations_postgres.c $(OUT)/gen/web_assets.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o) $(GEN_SRCS:.c=.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/%)
@@ -48,7 +49,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run test unit api browser docs-lint fuzz fuzz-build fuzz-replay bench clean setup-run setup-test asan \
-	setup check-deps
+	setup check-deps test-pg
 .DEFAULT_GOAL := all
 
 all: $(OUT)/todod
@@ -74,6 +75,10 @@ $(OUT)/obj/%.o: src/%.c | check-deps
 $(OUT)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)sh scripts/embed.sh migrations_sqlite $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(OUT)/gen/migrations_postgres.c: $(PG_MIGRATIONS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh scripts/embed.sh migrations_postgres $(PG_MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(OUT)/gen/web_assets.c: $(WEB_FILES) $(OUT)/gen/swagger/swagger-ui.css scripts/embed_web.sh
 	@mkdir -p $(dir $@)
@@ -129,6 +134,19 @@ api: all asan
 	TODOD_BIN=build/todod node --test --test-concurrency=2 tests/api/
 	TODOD_BIN=build/asan/todod TODOD_ASAN=1 node --test --test-concurrency=2 tests/api/
 
+# The PostgreSQL store's unit tests (sanitizer build), the API suite against
+# PostgreSQL, directly and through PgBouncer in transaction mode, then two
+# instances on one database, migrate, copy and haproxy (tests/pg/), all on
+# throw-away servers started and stopped by scripts/pg-test.sh. The SQLite
+# locking test has no PostgreSQL meaning and is left out.
+PG_API_TESTS := $(filter-out tests/api/database.test.mjs,$(sort $(wildcard tests/api/*.test.mjs)))
+test-pg: all asan
+	sh scripts/pg-test.sh sh -c '\
+	  build/asan/tests/test_store_pg && \
+	  TODOD_BIN=build/todod TODOD_TEST_DATABASE_URL="$$TODOD_PG_URL" node --test --test-concurrency=2 $(PG_API_TESTS) && \
+	  TODOD_BIN=build/todod TODOD_TEST_DATABASE_URL="$$TODOD_PG_BOUNCER_URL" node --test --test-concurrency=2 $(PG_API_TESTS) && \
+	  TODOD_BIN=build/todod node --test --test-concurrency=1 tests/pg/'
+
 # Browser journeys: playwright-core driving Debian's /usr/bin/chromium
 # headless against the release build; screenshots land in build/screenshots.
 browser: all
@@ -158,12 +176,15 @@ test: setup-test
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(MAKE) --no-print-directory docs-lint
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory test-pg
 	@$(MAKE) --no-print-directory browser
 
+# BENCH=pg: list and create on PostgreSQL, one and two instances (haproxy),
+# beside SQLite and nginx (bench/pg.sh, on a throw-away PostgreSQL).
 bench:
 	@sh scripts/setup.sh bench
 	@$(MAKE) --no-print-directory all
-	sh bench/$(if $(filter scale,$(BENCH)),scale,run).sh
+	$(if $(filter pg,$(BENCH)),sh scripts/pg-test.sh bash bench/pg.sh,sh bench/$(if $(filter scale,$(BENCH)),scale,run).sh)
 
 clean:
 	rm -rf build

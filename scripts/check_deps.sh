@@ -12,6 +12,7 @@ deb_of() {
 	jansson) echo libjansson-dev ;;
 	libsodium) echo libsodium-dev ;;
 	sqlite3) echo libsqlite3-dev ;;
+	libpq) echo libpq-dev ;;
 	libcmocka | cmocka) echo libcmocka-dev ;;
 	*) echo "lib$1-dev" ;;
 	esac

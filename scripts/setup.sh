@@ -19,11 +19,12 @@ npm_packages() {
 }
 
 profile=${1:-run}
-pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev"
+pkgs="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev"
 case "$profile" in
 run | npm) pkgs="$pkgs nodejs npm" ;;
-test) pkgs="$pkgs nodejs npm libcmocka-dev clang libclang-rt-14-dev curl sqlite3 chromium" ;;
-bench) pkgs="$pkgs wrk nginx-light curl sqlite3" ;;
+test) pkgs="$pkgs nodejs npm libcmocka-dev clang libclang-rt-14-dev curl sqlite3 chromium"
+	pkgs="$pkgs postgresql-15 pgbouncer haproxy" ;; # make test-pg
+bench) pkgs="$pkgs wrk nginx-light curl sqlite3 postgresql-15 pgbouncer haproxy" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "setup: unknown profile '$profile' (run, test, bench, fuzz, npm)" >&2; exit 2 ;;
 esac

@@ -15,10 +15,13 @@
 
 const char config_usage[] =
 	"usage: todod [serve|migrate] [options]\n"
+	"       todod copy --from sqlite:PATH --to postgres://...\n"
 	"\n"
 	"commands:\n"
 	"  serve      apply migrations and serve the API (the default)\n"
 	"  migrate    apply schema migrations and exit\n"
+	"  copy       copy every user, session and task of a SQLite database into an\n"
+	"             empty PostgreSQL one, ids and password hashes kept, and exit\n"
 	"\n"
 	"options (each also read from the environment variable shown; a flag wins):\n"
 	"  --listen HOST:PORT       TODOD_LISTEN     address to serve on (default 127.0.0.1:8080)\n"
@@ -192,11 +195,24 @@ static status load_flags(struct config *cfg, int argc, char **argv, char *err)
 				cfg->command = COMMAND_SERVE;
 			} else if (strcmp(arg, "migrate") == 0) {
 				cfg->command = COMMAND_MIGRATE;
+			} else if (strcmp(arg, "copy") == 0) {
+				cfg->command = COMMAND_COPY;
 			} else {
 				snprintf(err, CONFIG_ERROR_BYTES, "unknown command '%.64s' (try --help)", arg);
 				return STATUS_INVALID;
 			}
 			have_command = true;
+			continue;
+		}
+		if (cfg->command == COMMAND_COPY && (strcmp(arg, "--from") == 0 || strcmp(arg, "--to") == 0)) {
+			bool from = arg[2] == 'f';
+			if (i + 1 >= argc) {
+				snprintf(err, CONFIG_ERROR_BYTES, "option %s needs a value", arg);
+				return STATUS_INVALID;
+			}
+			if (set_string(from ? cfg->copy_from : cfg->copy_to, CONFIG_PATH_BYTES, argv[++i],
+				       from ? "--from" : "--to", err) != STATUS_OK)
+				return STATUS_INVALID;
 			continue;
 		}
 		for (s = 0; s < SET_COUNT; s++)
@@ -251,8 +267,11 @@ static status check_db(struct config *cfg, char *err)
 		return STATUS_OK;
 	if (strncmp(cfg->db_url, "postgres://", 11) == 0 || strncmp(cfg->db_url, "postgresql://", 13) == 0)
 		return STATUS_OK;
+	/* libpq's key=value form: "host=... dbname=..." */
+	if (strchr(cfg->db_url, '=') && !strchr(cfg->db_url, ':'))
+		return STATUS_OK;
 	snprintf(err, CONFIG_ERROR_BYTES,
-		 "invalid DATABASE_URL: expected sqlite:PATH, postgres://... or postgresql://...");
+		 "invalid DATABASE_URL: expected sqlite:PATH, postgres://..., postgresql://... or host=... dbname=...");
 	return STATUS_INVALID;
 }
 
@@ -266,6 +285,12 @@ status config_load(struct config *cfg, int argc, char **argv, char err[CONFIG_ER
 		return STATUS_OK;
 	if (check_listen(cfg, err) != STATUS_OK || check_db(cfg, err) != STATUS_OK)
 		return STATUS_INVALID;
+	if (cfg->command == COMMAND_COPY && (strncmp(cfg->copy_from, "sqlite:", 7) != 0 || !cfg->copy_from[7] ||
+					     (strncmp(cfg->copy_to, "postgres://", 11) != 0 &&
+					      strncmp(cfg->copy_to, "postgresql://", 13) != 0))) {
+		snprintf(err, CONFIG_ERROR_BYTES, "copy needs --from sqlite:PATH and --to postgres://...");
+		return STATUS_INVALID;
+	}
 	return STATUS_OK;
 }
 

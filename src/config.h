@@ -14,13 +14,15 @@
 #define CONFIG_PATH_BYTES 4096
 #define CONFIG_ERROR_BYTES 512
 
-enum command { COMMAND_SERVE, COMMAND_MIGRATE, COMMAND_HELP, COMMAND_VERSION };
+enum command { COMMAND_SERVE, COMMAND_MIGRATE, COMMAND_HELP, COMMAND_VERSION, COMMAND_COPY };
 
 struct config {
 	enum command command;
 	char listen[300];                  /* host:port as given */
 	char db_url[CONFIG_PATH_BYTES];    /* sqlite:PATH or postgres://... */
 	char data_dir[CONFIG_PATH_BYTES];
+	char copy_from[CONFIG_PATH_BYTES]; /* copy: sqlite:PATH */
+	char copy_to[CONFIG_PATH_BYTES];   /* copy: postgres://... */
 	jwt_key key;                       /* filled by config_load_secret */
 	int64_t token_ttl;                 /* seconds */
 	int login_max_failures;            /* per email per window */

@@ -41,14 +41,16 @@ static int open_store(const struct config *cfg, store **out)
 	status st = store_open(cfg->db_url, out);
 
 	if (st == STATUS_INVALID)
-		return fail("cannot open database", "this build serves sqlite: URLs only");
+		return fail("cannot open database", "unsupported DATABASE_URL");
 	if (st != STATUS_OK)
 		return fail("cannot open database", status_code_name(st));
 	st = store_migrate(*out);
 	if (st != STATUS_OK) {
 		store_close(*out);
 		*out = NULL;
-		return fail("cannot migrate database", status_code_name(st));
+		return fail("cannot migrate database", st == STATUS_CONFLICT
+							       ? "its schema is newer than this todod: upgrade todod"
+							       : status_code_name(st));
 	}
 	return 0;
 }
@@ -145,7 +147,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 
-	if (cfg.command == COMMAND_MIGRATE) {
+	if (cfg.command == COMMAND_COPY) {
+		int64_t users = 0, tasks = 0;
+		status st = store_copy(cfg.copy_from, cfg.copy_to, &users, &tasks);
+		rc = st == STATUS_OK ? 0 : 1;
+		if (st == STATUS_OK)
+			fprintf(stderr, "todod: copied %lld users and %lld tasks\n", (long long)users, (long long)tasks);
+		else
+			fail("cannot copy", st == STATUS_CONFLICT ? "the target database is not empty" : status_code_name(st));
+	} else if (cfg.command == COMMAND_MIGRATE) {
 		store *s = NULL;
 		rc = open_store(&cfg, &s);
 		store_close(s);

@@ -14,4 +14,8 @@ struct embedded_file {
 extern const struct embedded_file migrations_sqlite[];
 extern const unsigned migrations_sqlite_count;
 
+/* The PostgreSQL migrations, in name order. */
+extern const struct embedded_file migrations_postgres[];
+extern const unsigned migrations_postgres_count;
+
 #endif

@@ -303,11 +303,25 @@ static const char *message_for(status st)
 	}
 }
 
+/* Keeps the value of the last X-Forwarded-For line: a proxy that adds a
+ * line of its own (haproxy's option forwardfor) puts it after any the client
+ * sent. */
+static enum MHD_Result last_forwarded_for(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
 static void client_address(struct request *r)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const char *xff = r->app->cfg->trust_proxy ? request_header_get(r, "X-Forwarded-For") : NULL;
+	const char *xff = NULL;
+
+	if (r->app->cfg->trust_proxy)
+		MHD_get_connection_values(r->conn, MHD_HEADER_KIND, last_forwarded_for, &xff);
 
 	if (xff) {
 		const char *last = strrchr(xff, ',');

@@ -661,10 +661,38 @@ static status migration_apply(struct sqlite_conn *c, const struct embedded_file 
 	return tx_finish(c, rv == STATUS_OK, rv);
 }
 
+/* STATUS_CONFLICT when the database records a migration newer than latest
+ * (a newer todod migrated it): this build would misread its schema. */
+static status migration_check_newer(struct sqlite_conn *c, int64_t latest)
+{
+	sqlite3_stmt *st = NULL;
+	status rv;
+
+	/* No table yet: a fresh database. */
+	if (sqlite3_table_column_metadata(c->db, NULL, "schema_migrations", "version", NULL, NULL, NULL, NULL,
+					  NULL) != SQLITE_OK)
+		return STATUS_OK;
+	rv = status_of(sqlite3_prepare_v2(c->db, "SELECT max(version) FROM schema_migrations", -1, &st, NULL));
+	if (rv == STATUS_OK)
+		rv = step_row(st);
+	if (rv == STATUS_OK && sqlite3_column_int64(st, 0) > latest)
+		rv = STATUS_CONFLICT;
+	sqlite3_finalize(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
+}
+
 static status sqlite_migrate(struct store_conn *base)
 {
 	struct sqlite_conn *c = conn_of(base);
-	int64_t previous = 0;
+	int64_t previous = 0, latest = 0;
+	status checked;
+
+	if (migrations_sqlite_count > 0 &&
+	    migration_version(migrations_sqlite[migrations_sqlite_count - 1].name, &latest) != STATUS_OK)
+		return STATUS_INTERNAL;
+	checked = migration_check_newer(c, latest);
+	if (checked != STATUS_OK)
+		return checked;
 
 	for (unsigned i = 0; i < migrations_sqlite_count; i++) {
 		const struct embedded_file *m = &migrations_sqlite[i];

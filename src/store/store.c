@@ -4,7 +4,7 @@
  * no lock of ours), sends every write through the one writer connection
  * under the write lock when the backend serializes writes, checks the
  * arguments store.h bounds, and dispatches every call through the backend's
- * store_ops. SQL and its errors are the backends' (sqlite.c). */
+ * store_ops. SQL and its errors are the backends' (sqlite.c, postgres.c). */
 #include "store/store_int.h"
 
 #include <stdatomic.h>
@@ -35,7 +35,14 @@ static status parse_url(const char *url, const struct store_ops **ops, const cha
 		*target = url + strlen("sqlite:");
 		return STATUS_OK;
 	}
-	/* postgres:// and postgresql:// name a backend this build lacks. */
+	/* libpq reads the url itself, parameters included, or its key=value
+	 * form (no ':' there, so never a url of another scheme). */
+	if (starts_with(url, "postgres://") || starts_with(url, "postgresql://") ||
+	    (strchr(url, '=') && !strchr(url, ':'))) {
+		*ops = &store_postgres_ops;
+		*target = url;
+		return STATUS_OK;
+	}
 	return STATUS_INVALID;
 }
 

@@ -67,15 +67,28 @@ struct task_query {
  * A status other than STATUS_OK stops the walk and is returned. */
 typedef status (*task_visit_fn)(const struct task *t, void *arg);
 
-/* Opens the store named by url ("sqlite:PATH"). Creates the file if absent;
+/* Opens the store named by url ("sqlite:PATH", or "postgres://..." /
+ * "postgresql://..." with libpq's parameters, plus prepare=off for a
+ * transaction-mode pooler, or libpq's "host=... dbname=..." form). Creates an SQLite file if absent;
  * does not migrate. *out is freed with store_close. STATUS_INVALID for a url
  * this build cannot serve, STATUS_UNAVAILABLE when the database cannot be
  * opened, STATUS_NOMEM. */
 status store_open(const char *url, store **out);
 
 /* Applies every pending migration, each in its own transaction; safe when
- * several processes start at once. STATUS_UNAVAILABLE or STATUS_INTERNAL. */
+ * several processes start at once. STATUS_CONFLICT when the database holds
+ * a migration newer than this build knows (it then changes nothing),
+ * STATUS_UNAVAILABLE or STATUS_INTERNAL. */
 status store_migrate(store *s);
+
+/* Copies a SQLite deployment into an empty PostgreSQL database: every user
+ * (password hash included), session (revoked ones too), login failure and
+ * task, with their ids, in one transaction on the target, after migrating
+ * both. from_url is "sqlite:PATH", to_url a postgres url. *users and *tasks
+ * get how many were copied. STATUS_INVALID for other urls, STATUS_CONFLICT
+ * when the target already holds users, sessions or tasks (nothing is
+ * written), STATUS_UNAVAILABLE, STATUS_NOMEM, STATUS_INTERNAL. */
+status store_copy(const char *from_url, const char *to_url, int64_t *users, int64_t *tasks);
 
 /* Closes every connection (no thread may still be using one) and frees s.
  * Accepts NULL. */

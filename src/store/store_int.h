@@ -88,6 +88,12 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_postgres_ops;
+
+/* A libpq connection (PGconn is libpq's struct pg_conn) to the postgres url,
+ * with the backend's timeouts and keepalives, for work outside the per-thread
+ * connections (copy.c); NULL when it cannot be opened. PQfinish it. */
+struct pg_conn *postgres_connect(const char *url);
 
 /* The SQL of the SQLite task list's count and page statements, i from 0
  * until NULL, for tests of their query plans. *search_index: whether it

@@ -3,6 +3,7 @@
 // flag wins), refusing bad settings, and the generated secret.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -106,6 +107,22 @@ test('migrate --data-dir D exits 0 and creates D/todod.db; a second run is a no-
   assert.equal((await stat(path.join(dir, 'todod.db'))).mode & 0o777, 0o600, 'the database (password hashes) is private');
   const second = await runCli(['migrate', '--data-dir', dir], { env, cwd: dir });
   assert.equal(second.code, 0, second.stderr);
+});
+
+test('a SQLite database migrated by a newer todod is refused by migrate and serve, and left alone', async () => {
+  const dir = await tempDir('migrate-newer');
+  const env = { DATABASE_URL: undefined };
+  assert.equal((await runCli(['migrate', '--data-dir', dir], { env, cwd: dir })).code, 0);
+  const sql = spawnSync('sqlite3', [path.join(dir, 'todod.db'),
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)"], { encoding: 'utf8' });
+  assert.equal(sql.status, 0, sql.stderr);
+  for (const command of ['migrate', 'serve']) {
+    const res = await runCli([command, '--listen', '127.0.0.1:0', '--data-dir', dir], { env, cwd: dir });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /schema is newer than this todod/);
+  }
+  const left = spawnSync('sqlite3', [path.join(dir, 'todod.db'), 'SELECT max(version) FROM schema_migrations'], { encoding: 'utf8' });
+  assert.equal(left.stdout.trim(), '999');
 });
 
 test('migrate with --db sqlite:PATH creates that file', async () => {

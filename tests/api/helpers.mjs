@@ -5,7 +5,7 @@
 // build (TODOD_ASAN set) its stderr must hold no sanitizer report.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -97,6 +97,32 @@ export function sanitizerReports(text) {
   return ['ERROR: AddressSanitizer', 'runtime error:', 'LeakSanitizer'].filter((m) => text.includes(m));
 }
 
+// ---- PostgreSQL ----------------------------------------------------------
+
+// With TODOD_TEST_DATABASE_URL set (a postgres URL with {db} where the
+// database name goes, as scripts/pg-test.sh exports them) every server gets a
+// database of its own, made through TODOD_PG_ADMIN_URL; a server restarted on
+// the same data directory finds the same database.
+export const PG_URL = process.env.TODOD_TEST_DATABASE_URL || '';
+const pgDatabases = new Map();
+
+export function createPgDatabase() {
+  const name = `todod_${randomBytes(8).toString('hex')}`;
+  const res = spawnSync('psql', [process.env.TODOD_PG_ADMIN_URL, '-qAtc', `CREATE DATABASE ${name}`],
+    { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`cannot create database ${name}: ${res.stderr}`);
+  return name;
+}
+
+export function pgUrl(name, template = PG_URL) {
+  return template.replace('{db}', name);
+}
+
+function pgDatabaseFor(dataDir) {
+  if (!pgDatabases.has(dataDir)) pgDatabases.set(dataDir, createPgDatabase());
+  return pgUrl(pgDatabases.get(dataDir));
+}
+
 // Starts `todod serve --listen 127.0.0.1:0 --data-dir <fresh dir>` and waits
 // for "listening on http://HOST:PORT" on stderr.
 // options: env (overrides; undefined/null removes a variable), dataDir (use
@@ -111,9 +137,13 @@ export async function startServer(options = {}) {
   if (!options.noDataDirFlag) args.push('--data-dir', dataDir);
   args.push(...(options.args ?? []));
 
+  let env = options.env;
+  if (PG_URL && !(env && 'DATABASE_URL' in env) && !args.includes('--db')) {
+    env = { ...env, DATABASE_URL: pgDatabaseFor(dataDir) };
+  }
   const child = spawn(BIN, args, {
     cwd: options.cwd ?? dataDir,
-    env: childEnv(options.env),
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   liveChildren.add(child);

@@ -257,7 +257,7 @@ static void assert_ids(const struct visits *v, const int64_t *ids, int n)
 
 static void test_open_rejects_urls(void **state)
 {
-	static const char *const invalid[] = {"postgres://x", "postgresql://u@h/db", "bogus", "sqlite:", "",
+	static const char *const invalid[] = {"postgres:x", "postgresql:/u@h/db", "bogus", "sqlite:", "",
 					      "SQLITE:x"};
 	char marker;
 	store *const sentinel = (store *)&marker; /* never dereferenced */
@@ -272,6 +272,9 @@ static void test_open_rejects_urls(void **state)
 	}
 	assert_int_equal(store_open(NULL, &s), STATUS_INVALID);
 	assert_int_equal(store_open("sqlite:/nonexistent-todod-dir/x.db", &s), STATUS_UNAVAILABLE);
+	/* Nothing listens on port 1: a clean refusal, at once. */
+	assert_int_equal(store_open("postgresql://todod@127.0.0.1:1/x?connect_timeout=2", &s), STATUS_UNAVAILABLE);
+	assert_ptr_equal(s, sentinel);
 	snprintf(garbage, sizeof(garbage), "%s/garbage.db", tmp_dir);
 	fp = fopen(garbage, "w");
 	assert_non_null(fp);
