@@ -371,8 +371,13 @@ status config_load_secret(struct config *cfg, char err[CONFIG_ERROR_BYTES])
 		return STATUS_INVALID;
 	st = jwt_key_init(&cfg->key, secret, len, issuer);
 	sodium_memzero(secret, sizeof(secret));
-	if (st != STATUS_OK)
+	if (st != STATUS_OK) {
 		snprintf(err, CONFIG_ERROR_BYTES, "invalid TODOD_ISSUER: must be 1 to %d bytes", JWT_ISSUER_BYTES);
+		return st;
+	}
+	st = jwt_key_set_lifetime(&cfg->key, cfg->token_ttl);
+	if (st != STATUS_OK)
+		snprintf(err, CONFIG_ERROR_BYTES, "invalid TODOD_TOKEN_TTL");
 	return st;
 }
 
