@@ -12,6 +12,7 @@
 #define LIMIT_HEADER_BYTES (16 * 1024)      /* header fields (name + value + 4 each); more: 431 */
 #define LIMIT_QUERY_PARAMS 16               /* distinct parameters in a query */
 #define LIMIT_CONNECTIONS 4096              /* open connections at once */
+#define LIMIT_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* TODOD_MAX_CONNECTIONS_PER_ADDRESS */
 #define LIMIT_CONNECTION_MEMORY (64 * 1024) /* libmicrohttpd's per-connection pool: above
                                                the target and header limits, so todod
                                                sees an oversized request first */
@@ -47,6 +48,8 @@
 #define LIMIT_LOGIN_WINDOW_S (15 * 60)
 #define LIMIT_LOGIN_FAILURES_EMAIL 5    /* default of TODOD_LOGIN_MAX_FAILURES */
 #define LIMIT_LOGIN_FAILURES_CLIENT 50  /* per client address */
+#define LIMIT_REGISTER_PER_ADDRESS_DEFAULT 50 /* TODOD_REGISTER_MAX_PER_ADDRESS, per hour */
+#define LIMIT_REGISTER_WINDOW_S 3600
 #define LIMIT_HASH_QUEUE 256            /* queued password hashes; full: 503 */
 #define LIMIT_TOKEN_TTL_DEFAULT_S 604800
 #define LIMIT_TOKEN_TTL_MAX_S (366LL * 24 * 3600)

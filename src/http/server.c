@@ -530,7 +530,8 @@ status server_start(const struct app *app, server **out, char err[256])
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)LIMIT_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_REQUEST_SILENCE_S, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_REQUEST_SILENCE_S,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, app->cfg->max_connections_per_address, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		1024u, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, 256, "cannot listen on %.200s: address in use or not allowed", app->cfg->listen);
