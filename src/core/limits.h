@@ -50,7 +50,8 @@
 #define LIMIT_LOGIN_FAILURES_CLIENT 50  /* per client address */
 #define LIMIT_REGISTER_PER_ADDRESS_DEFAULT 50 /* TODOD_REGISTER_MAX_PER_ADDRESS, per hour */
 #define LIMIT_REGISTER_WINDOW_S 3600
-#define LIMIT_HASH_QUEUE 256            /* queued password hashes; full: 503 */
+#define LIMIT_HASH_QUEUE 256            /* queued password hashes in all; full: 429 */
+#define LIMIT_HASH_QUEUE_PER_ADDRESS 16 /* queued for one client address; more: 429 */
 #define LIMIT_TOKEN_TTL_DEFAULT_S 604800
 #define LIMIT_TOKEN_TTL_MAX_S (366LL * 24 * 3600)
 #define LIMIT_TOKEN_LEEWAY_S 1
