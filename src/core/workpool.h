@@ -16,7 +16,7 @@ typedef struct workpool workpool;
 typedef void (*workpool_fn)(void *arg);
 
 #define WORKPOOL_KEY_BYTES 64 /* longer keys are cut */
-#define WORKPOOL_NICE 10      /* workers' nice level */
+#define WORKPOOL_NICE 5       /* workers' nice level */
 
 /* Starts threads workers (at a lower CPU priority than the caller: nice
  * WORKPOOL_NICE) with room for queue_max waiting jobs in all, at most
