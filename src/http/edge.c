@@ -7,6 +7,7 @@
 #include "http/request.h"
 
 #include <microhttpd.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -89,7 +90,7 @@ status edge_head_check(const struct edge_head *h, const char **message)
 		return STATUS_BAD_REQUEST;
 	}
 	if (h->bytes > LIMIT_HEADER_BYTES) {
-		*message = "request header fields larger than 16384 bytes";
+		*message = "request header fields larger than 8192 bytes";
 		return STATUS_HEADERS_TOO_LARGE;
 	}
 	return STATUS_OK;
@@ -102,14 +103,30 @@ status edge_target_check(size_t target_len)
 
 /* ---- on a connection ---- */
 
+/* libmicrohttpd reads all a client has sent in one go; when the client's
+ * end of stream came with it, it may not look again until the timeout, so
+ * a client that half-closed in the middle of a request's head would be
+ * held 10 s, and one that half-closed after its last request 30 s. When
+ * the end is already there, the connection gets LIMIT_HALF_CLOSED_S: a
+ * head that is whole is answered at once anyway. */
+static void set_timeout(struct MHD_Connection *conn, unsigned seconds)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char c;
+
+	if (info && recv(info->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		seconds = LIMIT_HALF_CLOSED_S;
+	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, seconds);
+}
+
 void edge_request_started(struct MHD_Connection *conn)
 {
-	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)LIMIT_REQUEST_SILENCE_S);
+	set_timeout(conn, LIMIT_REQUEST_SILENCE_S);
 }
 
 void edge_request_done(struct MHD_Connection *conn)
 {
-	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)LIMIT_CONNECTION_TIMEOUT_S);
+	set_timeout(conn, LIMIT_CONNECTION_TIMEOUT_S);
 }
 
 /* libmicrohttpd measures a value with strlen, so a NUL inside it only

@@ -10,6 +10,7 @@
 #include "auth/session.h"
 #include "core/clock.h"
 #include "core/limits.h"
+#include "http/conns.h"
 #include "http/edge.h"
 #include "http/request.h"
 
@@ -40,6 +41,8 @@ struct server {
  * handler or the completion callback; so nothing is allocated per request
  * until the access handler runs, and this is freed with the connection. */
 struct conn_ctx {
+	struct conns_entry entry; /* in the idle list of http/conns.c */
+	bool counted;             /* conns_opened was called */
 	char *uri;
 	size_t target_len; /* the whole target's length, even when longer than uri */
 };
@@ -50,10 +53,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct conn_ctx *cc = *socket_context;
 
 	(void)cls;
-	(void)conn;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct conn_ctx));
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		cc = calloc(1, sizeof(struct conn_ctx));
+		if (cc && info) {
+			conns_opened(&cc->entry, info->connect_fd);
+			cc->counted = true;
+		}
+		*socket_context = cc;
 	} else if (cc) {
+		if (cc->counted)
+			conns_closed(&cc->entry);
 		free(cc->uri);
 		free(cc);
 		*socket_context = NULL;
@@ -92,6 +102,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	(void)cls;
 	edge_request_started(conn);
 	if (cc) {
+		if (cc->counted)
+			conns_busy(&cc->entry);
 		free(cc->uri);
 		cc->uri = malloc(keep + 1);
 		cc->target_len = len;
@@ -172,8 +184,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	server *s = cls;
 	struct request *r = *con_cls;
 
-	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		struct conn_ctx *cc = conn_ctx_of(conn);
 		edge_request_done(conn);
+		if (cc && cc->counted)
+			conns_idle(&cc->entry);
+	}
 	if (!r)
 		return;
 	if (!r->answered && why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
