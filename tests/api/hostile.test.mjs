@@ -330,6 +330,34 @@ describe('connections per address', () => {
   });
 });
 
+describe('connections near the global limit', () => {
+  test('4,300 idle connections from 20 addresses do not keep out a new client: the idle ones are closed oldest first', async (t) => {
+    const server = await startServer();
+    t.after(() => stopAndCheck(server));
+    const socks = [];
+    t.after(() => { for (const s of socks) s.destroy(); });
+    let closedEarly = 0;
+    for (let i = 0; i < 4300; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => new Promise((resolve) => {
+        const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress: `127.0.0.${2 + ((i + j) % 20)}` });
+        socks.push(s);
+        s.on('error', () => {});
+        s.on('close', () => { closedEarly++; resolve(); });
+        s.on('connect', resolve);
+      })));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const res = await raw(server.port, `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { timeoutMs: 5000, closeWaitMs: 0 });
+    assert.equal(res.status, 200, 'a new client is served');
+    assert.ok(res.ms < 2000, `in ${res.ms} ms`);
+    // the first connections (the oldest idle) were the ones closed
+    const firstClosed = socks.slice(0, 100).filter((s) => s.destroyed || s.readyState !== 'open').length;
+    const lastClosed = socks.slice(-100).filter((s) => s.destroyed || s.readyState !== 'open').length;
+    assert.ok(closedEarly >= 4300 - 4096, `${closedEarly} closed`);
+    assert.ok(firstClosed > lastClosed, `oldest closed first: ${firstClosed} of the first 100, ${lastClosed} of the last 100`);
+  });
+});
+
 describe('registrations per address', () => {
   test('the default of 50 per hour: the 51st registration from one address gets 429 with Retry-After, before any hashing; another address is unaffected', async (t) => {
     const server = await startServer({ env: { TODOD_REGISTER_MAX_PER_ADDRESS: undefined } });
