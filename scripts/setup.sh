@@ -2,7 +2,7 @@
 # setup.sh PROFILE: install what todod needs on Debian 12, only what is missing.
 #   run    build and serve (Node.js and npm fetch swagger-ui, compiled in)
 #   test   + unit, API, sanitizer, fuzz-replay and browser tests (chromium)
-#   bench  + wrk and nginx    fuzz  + clang's libFuzzer
+#   bench  + wrk, nginx and Node.js (bench/fairness.mjs)    fuzz  + clang's libFuzzer
 #   npm    only the npm packages of package-lock.json
 # Uses apt-get (after apt-get update) as root, or through sudo when present,
 # then `npm ci` when node_modules is older than package-lock.json.
@@ -24,7 +24,7 @@ case "$profile" in
 run | npm) pkgs="$pkgs nodejs npm" ;;
 test) pkgs="$pkgs nodejs npm libcmocka-dev clang libclang-rt-14-dev curl sqlite3 chromium"
 	pkgs="$pkgs postgresql-15 pgbouncer haproxy" ;; # make test-pg
-bench) pkgs="$pkgs wrk nginx-light curl sqlite3 postgresql-15 pgbouncer haproxy" ;;
+bench) pkgs="$pkgs wrk nginx-light curl sqlite3 nodejs postgresql-15 pgbouncer haproxy" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 *) echo "setup: unknown profile '$profile' (run, test, bench, fuzz, npm)" >&2; exit 2 ;;
 esac

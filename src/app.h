@@ -5,6 +5,7 @@
 
 #include "auth/password.h"
 #include "config.h"
+#include "core/addrlimit.h"
 #include "core/workpool.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -13,6 +14,7 @@ struct app {
 	const struct config *cfg;
 	store *store;
 	workpool *hash_pool;
+	addrlimit *register_limit; /* registrations per client address per hour */
 	/* Every route served, one table per part (api/, web/), tried in order. */
 	const struct route_table *routes;
 	size_t nroutes;

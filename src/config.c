@@ -35,6 +35,12 @@ const char config_usage[] =
 	"  --trust-proxy            TODOD_TRUST_PROXY=1\n"
 	"                                            take the client address from the last\n"
 	"                                            X-Forwarded-For entry instead of the TCP peer\n"
+	"  --max-connections-per-address N   TODOD_MAX_CONNECTIONS_PER_ADDRESS\n"
+	"                                            open connections from one TCP peer (default 512,\n"
+	"                                            0 = no cap; set 0 behind a proxy)\n"
+	"  --register-max-per-address N      TODOD_REGISTER_MAX_PER_ADDRESS\n"
+	"                                            registrations per client address per hour\n"
+	"                                            (default 50)\n"
 	"  -h, --help               print this help and exit\n"
 	"  -V, --version            print the version and exit\n"
 	"\n"
@@ -102,7 +108,10 @@ static status set_bool(const char *value, const char *name, bool *out, char *err
 }
 
 /* The settings that have both a flag and a variable. */
-enum setting { SET_LISTEN, SET_DB, SET_DATA_DIR, SET_TTL, SET_MAX_FAILURES, SET_TRUST_PROXY, SET_COUNT };
+enum setting {
+	SET_LISTEN, SET_DB, SET_DATA_DIR, SET_TTL, SET_MAX_FAILURES, SET_TRUST_PROXY,
+	SET_CONNECTIONS_PER_ADDRESS, SET_REGISTER_PER_ADDRESS, SET_COUNT
+};
 
 static const struct {
 	const char *flag;
@@ -115,6 +124,8 @@ static const struct {
 	[SET_TTL] = {"--token-ttl", "TODOD_TOKEN_TTL", true},
 	[SET_MAX_FAILURES] = {"--login-max-failures", "TODOD_LOGIN_MAX_FAILURES", true},
 	[SET_TRUST_PROXY] = {"--trust-proxy", "TODOD_TRUST_PROXY", false},
+	[SET_CONNECTIONS_PER_ADDRESS] = {"--max-connections-per-address", "TODOD_MAX_CONNECTIONS_PER_ADDRESS", true},
+	[SET_REGISTER_PER_ADDRESS] = {"--register-max-per-address", "TODOD_REGISTER_MAX_PER_ADDRESS", true},
 };
 
 static status apply(struct config *cfg, enum setting s, const char *value, char *err)
@@ -141,6 +152,16 @@ static status apply(struct config *cfg, enum setting s, const char *value, char 
 		return STATUS_OK;
 	case SET_TRUST_PROXY:
 		return set_bool(value, name, &cfg->trust_proxy, err);
+	case SET_CONNECTIONS_PER_ADDRESS:
+		if (set_number(value, 0, LIMIT_CONNECTIONS, name, &n, err) != STATUS_OK)
+			return STATUS_INVALID;
+		cfg->max_connections_per_address = (unsigned)n;
+		return STATUS_OK;
+	case SET_REGISTER_PER_ADDRESS:
+		if (set_number(value, 1, 1000000, name, &n, err) != STATUS_OK)
+			return STATUS_INVALID;
+		cfg->register_max_per_address = (int)n;
+		return STATUS_OK;
 	default:
 		return STATUS_INTERNAL;
 	}
@@ -157,6 +178,8 @@ static void defaults(struct config *cfg)
 	cfg->token_ttl = LIMIT_TOKEN_TTL_DEFAULT_S;
 	cfg->login_max_failures = LIMIT_LOGIN_FAILURES_EMAIL;
 	cfg->login_max_failures_client = LIMIT_LOGIN_FAILURES_CLIENT;
+	cfg->max_connections_per_address = LIMIT_CONNECTIONS_PER_ADDRESS_DEFAULT;
+	cfg->register_max_per_address = LIMIT_REGISTER_PER_ADDRESS_DEFAULT;
 	cfg->http_threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
 	cfg->hash_threads = cfg->http_threads > 1 ? cfg->http_threads / 2 : 1;
 }
@@ -396,8 +419,13 @@ status config_load_secret(struct config *cfg, char err[CONFIG_ERROR_BYTES])
 		return STATUS_INVALID;
 	st = jwt_key_init(&cfg->key, secret, len, issuer);
 	sodium_memzero(secret, sizeof(secret));
-	if (st != STATUS_OK)
+	if (st != STATUS_OK) {
 		snprintf(err, CONFIG_ERROR_BYTES, "invalid TODOD_ISSUER: must be 1 to %d bytes", JWT_ISSUER_BYTES);
+		return st;
+	}
+	st = jwt_key_set_lifetime(&cfg->key, cfg->token_ttl);
+	if (st != STATUS_OK)
+		snprintf(err, CONFIG_ERROR_BYTES, "invalid TODOD_TOKEN_TTL");
 	return st;
 }
 

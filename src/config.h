@@ -28,6 +28,8 @@ struct config {
 	int login_max_failures;            /* per email per window */
 	int login_max_failures_client;     /* per client address per window */
 	bool trust_proxy;
+	unsigned max_connections_per_address; /* per TCP peer; 0: no cap */
+	int register_max_per_address;      /* registrations per client address per hour */
 	unsigned http_threads;
 	unsigned hash_threads;
 };

@@ -92,7 +92,9 @@ static int serve(struct config *cfg, const sigset_t *signals)
 		fail("cannot prepare password hashing", status_code_name(st));
 		goto done;
 	}
-	if (workpool_new(cfg->hash_threads, LIMIT_HASH_QUEUE, &app.hash_pool) != STATUS_OK) {
+	if (addrlimit_new(cfg->register_max_per_address, &app.register_limit) != STATUS_OK ||
+	    workpool_new(cfg->hash_threads, LIMIT_HASH_QUEUE, LIMIT_HASH_QUEUE_PER_ADDRESS, &app.hash_pool) !=
+		    STATUS_OK) {
 		fail("cannot start worker threads", NULL);
 		goto done;
 	}
@@ -110,6 +112,7 @@ done:
 	/* The pool first: its jobs resume connections the server still holds. */
 	workpool_free(app.hash_pool);
 	server_stop(srv);
+	addrlimit_free(app.register_limit);
 	store_close(app.store);
 	return rc;
 }

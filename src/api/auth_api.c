@@ -21,6 +21,8 @@
 #include <string.h>
 
 #define KEY_BYTES (LIMIT_EMAIL_BYTES + 16)
+#define SIGNIN_LIMITED "too many failed sign-ins, try again later"
+#define BUSY_LIMITED "too many requests from this address at once, try again shortly"
 
 enum job_kind { JOB_HASH, JOB_VERIFY };
 
@@ -45,6 +47,7 @@ struct auth_job {
 	char client_key[KEY_BYTES];
 	const char *dummy_hash;
 	int64_t retry_after;
+	bool queue_refused; /* the address had its share of the hash queue waiting */
 };
 
 static void job_free(void *state)
@@ -100,16 +103,21 @@ static void job_run(void *arg)
 	request_resume(job->r);
 }
 
-/* Hands job to the pool and suspends r until it is done; a full queue
- * resumes at once with STATUS_UNAVAILABLE. */
+/* Hands job to the pool and suspends r until it is done; when the client's
+ * address already has its share of the queue waiting (or the queue is
+ * full), resumes at once with STATUS_RATE_LIMITED, retry after 1 s. */
 static void run_job(struct request *r, struct auth_job *job, route_handler resume)
 {
 	job->r = r;
 	r->state = job;
 	r->state_free = job_free;
 	request_suspend(r, resume);
-	if (workpool_submit(r->app->hash_pool, job_run, job) != STATUS_OK) {
-		job->result = STATUS_UNAVAILABLE;
+	status st = workpool_submit(r->app->hash_pool, r->client, job_run, job);
+	if (st != STATUS_OK) {
+		/* this address has its share of the queue waiting: its turn will come */
+		job->result = st;
+		job->retry_after = 1;
+		job->queue_refused = true;
 		request_resume(r);
 	}
 }
@@ -173,6 +181,17 @@ static void respond_session(struct request *r, unsigned code, const struct user 
 	respond_json(r, code, &b);
 }
 
+static void respond_rate_limited(struct request *r, int64_t retry_after, const char *message)
+{
+	buf ra = BUF_INIT;
+
+	buf_append_i64(&ra, retry_after > 0 ? retry_after : 1);
+	if (!buf_failed(&ra))
+		request_header(r, "Retry-After", ra.data);
+	buf_free(&ra);
+	respond_error(r, STATUS_RATE_LIMITED, message);
+}
+
 /* register ------------------------------------------------------------- */
 
 static void register_finish(struct request *r)
@@ -184,6 +203,10 @@ static void register_finish(struct request *r)
 	store_conn *c;
 	status st = job->result;
 
+	if (st == STATUS_RATE_LIMITED) {
+		respond_rate_limited(r, job->retry_after, BUSY_LIMITED);
+		return;
+	}
 	if (st == STATUS_OK)
 		st = store_conn_get(r->app->store, &c);
 	if (st != STATUS_OK) {
@@ -220,6 +243,14 @@ void api_register(struct request *r)
 		fail(r, st, &e);
 		return;
 	}
+	/* The address's hourly allowance, before any hashing. */
+	int64_t retry_after = 1;
+	if (addrlimit_take(r->app->register_limit, r->client, clock_now_ms(), &retry_after) != STATUS_OK) {
+		sodium_memzero(&job->reg, sizeof(job->reg));
+		job_free(job);
+		respond_rate_limited(r, retry_after, "too many registrations from this address, try again later");
+		return;
+	}
 	job->kind = JOB_HASH;
 	memcpy(job->password, job->reg.password, job->reg.password_len + 1);
 	job->password_len = job->reg.password_len;
@@ -228,17 +259,6 @@ void api_register(struct request *r)
 }
 
 /* login ---------------------------------------------------------------- */
-
-static void respond_rate_limited(struct request *r, int64_t retry_after)
-{
-	buf ra = BUF_INIT;
-
-	buf_append_i64(&ra, retry_after > 0 ? retry_after : 1);
-	if (!buf_failed(&ra))
-		request_header(r, "Retry-After", ra.data);
-	buf_free(&ra);
-	respond_error(r, STATUS_RATE_LIMITED, "too many failed sign-ins, try again later");
-}
 
 static void login_finish(struct request *r)
 {
@@ -249,7 +269,7 @@ static void login_finish(struct request *r)
 	status st = job->result;
 
 	if (st == STATUS_RATE_LIMITED) {
-		respond_rate_limited(r, job->retry_after);
+		respond_rate_limited(r, job->retry_after, job->queue_refused ? BUSY_LIMITED : SIGNIN_LIMITED);
 		return;
 	}
 	if (st == STATUS_OK)
@@ -299,7 +319,7 @@ void api_login(struct request *r)
 	st = store_login_reserve(c, job->email_key, job->client_key, clock_now_ms(), LIMIT_LOGIN_WINDOW_S * 1000LL,
 				 cfg->login_max_failures, cfg->login_max_failures_client, NULL, &job->retry_after);
 	if (st == STATUS_RATE_LIMITED) {
-		respond_rate_limited(r, job->retry_after);
+		respond_rate_limited(r, job->retry_after, SIGNIN_LIMITED);
 		goto done;
 	}
 	if (st != STATUS_OK)

@@ -34,6 +34,15 @@ status jwt_key_init(jwt_key *key, const void *secret, size_t len, const char *is
 	key->secret_len = len;
 	memcpy(key->issuer, issuer, issuer_len);
 	key->issuer[issuer_len] = '\0';
+	key->max_lifetime_s = LIMIT_TOKEN_TTL_DEFAULT_S;
+	return STATUS_OK;
+}
+
+status jwt_key_set_lifetime(jwt_key *key, int64_t ttl_s)
+{
+	if (!key || ttl_s < 1 || ttl_s > LIMIT_TOKEN_TTL_MAX_S)
+		return STATUS_INVALID;
+	key->max_lifetime_s = ttl_s;
 	return STATUS_OK;
 }
 
@@ -262,7 +271,19 @@ static bool issuer_matches(const json_t *payload, const jwt_key *key)
 {
 	const json_t *iss = json_object_get(payload, "iss");
 
-	return !iss || string_is(iss, key->issuer);
+	return iss && string_is(iss, key->issuer);
+}
+
+/* No token this server issued lives longer than its TTL: exp - iat, or
+ * exp - now for a token without iat, beyond it (plus the leeway) is forged
+ * or from another configuration. */
+static bool lifetime_is_acceptable(const jwt_key *key, int64_t exp, bool has_iat, int64_t iat, int64_t now)
+{
+	int64_t lifetime;
+
+	if (__builtin_sub_overflow(exp, has_iat ? iat : now, &lifetime))
+		return false;
+	return lifetime <= key->max_lifetime_s + LIMIT_TOKEN_LEEWAY_S;
 }
 
 static bool read_claims(const json_t *payload, const jwt_key *key, int64_t now, struct jwt_claims *c)
@@ -281,6 +302,8 @@ static bool read_claims(const json_t *payload, const jwt_key *key, int64_t now, 
 	if (!has_exp || is_later(now, c->exp, LIMIT_TOKEN_LEEWAY_S))
 		return false;
 	if (has_iat && is_later(c->iat, now, LIMIT_TOKEN_LEEWAY_S))
+		return false;
+	if (!lifetime_is_acceptable(key, c->exp, has_iat, c->iat, now))
 		return false;
 	return !(has_nbf && is_later(nbf, now, LIMIT_TOKEN_LEEWAY_S));
 }

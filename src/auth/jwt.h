@@ -19,6 +19,7 @@ typedef struct jwt_key {
 	unsigned char secret[LIMIT_SECRET_MAX_BYTES];
 	size_t secret_len;
 	char issuer[JWT_ISSUER_BYTES + 1];
+	int64_t max_lifetime_s; /* longest exp - iat this server issues */
 } jwt_key;
 
 struct jwt_claims {
@@ -29,10 +30,16 @@ struct jwt_claims {
 	int64_t exp;                        /* seconds since the epoch */
 };
 
-/* Fills key from secret[0..len) and issuer. STATUS_INVALID when the secret
+/* Fills key from secret[0..len) and issuer, with the default token
+ * lifetime (LIMIT_TOKEN_TTL_DEFAULT_S). STATUS_INVALID when the secret
  * is shorter than LIMIT_SECRET_MIN_BYTES or longer than
  * LIMIT_SECRET_MAX_BYTES, or the issuer is empty or too long. */
 status jwt_key_init(jwt_key *key, const void *secret, size_t len, const char *issuer);
+
+/* Sets the lifetime of the tokens this server issues: a token claiming a
+ * longer one (beyond LIMIT_TOKEN_LEEWAY_S) is refused. STATUS_INVALID
+ * unless 1 <= ttl_s <= LIMIT_TOKEN_TTL_MAX_S. */
+status jwt_key_set_lifetime(jwt_key *key, int64_t ttl_s);
 
 /* Wipes the secret. Accepts NULL. */
 void jwt_key_wipe(jwt_key *key);
@@ -46,7 +53,9 @@ status jwt_sign(const jwt_key *key, const struct jwt_claims *claims, char **out)
  * STATUS_UNAUTHORIZED for anything wrong: malformed, longer than
  * LIMIT_TOKEN_BYTES, alg other than HS256, bad signature, expired beyond
  * LIMIT_TOKEN_LEEWAY_S, iat in the future beyond the leeway, nbf not reached,
- * missing or mistyped sub/sid/exp, iss present and not the key's. */
+ * missing or mistyped sub/sid/exp, iss missing or not the key's, a lifetime
+ * (exp - iat, or exp - now without iat) beyond the key's max_lifetime_s
+ * plus the leeway. */
 status jwt_verify(const jwt_key *key, const char *token, size_t len, int64_t now, struct jwt_claims *out);
 
 #endif

@@ -6,11 +6,22 @@
 
 /* HTTP */
 #define LIMIT_BODY_BYTES (64 * 1024)        /* larger: 413 */
-#define LIMIT_URI_BYTES 4096                /* path + query */
+#define LIMIT_BODY_LINGER_BYTES (4 * 1024 * 1024) /* read and dropped after an early 413 */
+#define LIMIT_URI_BYTES 8192                /* request target (path + query); longer: 414 */
+#define LIMIT_URI_LOG_BYTES 256             /* a path is logged cut to this */
+#define LIMIT_HEADER_BYTES (8 * 1024)       /* header fields (name + value + 4 each); more: 431 */
 #define LIMIT_QUERY_PARAMS 16               /* distinct parameters in a query */
 #define LIMIT_CONNECTIONS 4096              /* open connections at once */
-#define LIMIT_CONNECTION_MEMORY (32 * 1024) /* per-connection header buffer */
-#define LIMIT_CONNECTION_TIMEOUT_S 30       /* idle connection closed after */
+#define LIMIT_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* TODOD_MAX_CONNECTIONS_PER_ADDRESS */
+#define LIMIT_CONNECTIONS_HEADROOM 64       /* this close to the limit, a new connection
+                                               closes the one idle the longest */
+#define LIMIT_CONNECTION_MEMORY (32 * 1024) /* libmicrohttpd's per-connection pool: above
+                                               the target and header limits together, so
+                                               todod sees an oversized request first; it
+                                               is all touched, so it counts in the RSS */
+#define LIMIT_CONNECTION_TIMEOUT_S 30       /* idle keep-alive connection closed after */
+#define LIMIT_REQUEST_SILENCE_S 10          /* a request in progress silent this long: dropped */
+#define LIMIT_HALF_CLOSED_S 1               /* ... when the client has half-closed already */
 #define LIMIT_JSON_DEPTH 8                  /* nesting allowed in a body */
 #define LIMIT_TOKEN_BYTES 2048              /* a JWT longer is refused */
 #define LIMIT_ORIGIN_BYTES 512
@@ -41,7 +52,10 @@
 #define LIMIT_LOGIN_WINDOW_S (15 * 60)
 #define LIMIT_LOGIN_FAILURES_EMAIL 5    /* default of TODOD_LOGIN_MAX_FAILURES */
 #define LIMIT_LOGIN_FAILURES_CLIENT 50  /* per client address */
-#define LIMIT_HASH_QUEUE 256            /* queued password hashes; full: 503 */
+#define LIMIT_REGISTER_PER_ADDRESS_DEFAULT 50 /* TODOD_REGISTER_MAX_PER_ADDRESS, per hour */
+#define LIMIT_REGISTER_WINDOW_S 3600
+#define LIMIT_HASH_QUEUE 256            /* queued password hashes in all; full: 429 */
+#define LIMIT_HASH_QUEUE_PER_ADDRESS 16 /* queued for one client address; more: 429 */
 #define LIMIT_TOKEN_TTL_DEFAULT_S 604800
 #define LIMIT_TOKEN_TTL_MAX_S (366LL * 24 * 3600)
 #define LIMIT_TOKEN_LEEWAY_S 1

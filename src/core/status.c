@@ -20,6 +20,8 @@ static const struct {
 	[STATUS_INTERNAL] = {"internal", 500},
 	[STATUS_NOMEM] = {"internal", 500},
 	[STATUS_UNAVAILABLE] = {"unavailable", 503},
+	[STATUS_URI_TOO_LONG] = {"uri_too_long", 414},
+	[STATUS_HEADERS_TOO_LARGE] = {"headers_too_large", 431},
 };
 
 const char *status_code_name(status s)

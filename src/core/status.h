@@ -21,6 +21,8 @@ typedef enum status {
 	STATUS_INTERNAL,           /* 500 internal: a bug or an unexpected failure */
 	STATUS_NOMEM,              /* 500 internal: out of memory */
 	STATUS_UNAVAILABLE,        /* 503 unavailable: database down, queue full */
+	STATUS_URI_TOO_LONG,       /* 414 uri_too_long: request target over the limit */
+	STATUS_HEADERS_TOO_LARGE,  /* 431 headers_too_large: header fields over the limit */
 	STATUS_COUNT
 } status;
 

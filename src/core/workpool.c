@@ -1,74 +1,99 @@
-/* workpool.c: a fixed set of threads draining a bounded ring of jobs.
- * Workers run under SCHED_IDLE (falling back to nice 19): they take only
- * CPU time nothing else wants, and an HTTP thread that wakes up preempts
- * them at once, so a storm of slow jobs cannot slow the other requests. */
+/* workpool.c: a fixed set of threads serving lanes of jobs, one lane per
+ * key, round-robin. Workers run at nice WORKPOOL_NICE: a bounded share of
+ * the CPU when the HTTP threads are busy (SCHED_IDLE gave them none, and a
+ * sign-in under load waited seconds), all of it when they are not. */
 #include "core/workpool.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#define WORKER_NICE 19
 
 struct job {
 	workpool_fn fn;
 	void *arg;
 };
 
+struct lane {
+	char key[WORKPOOL_KEY_BYTES]; /* meaningful while count > 0 */
+	struct job *jobs;             /* ring of per_key_max */
+	unsigned head, count;
+};
+
 struct workpool {
 	pthread_mutex_t lock;
 	pthread_cond_t ready;
-	struct job *ring;
-	unsigned cap, head, count;
+	struct lane *lanes; /* queue_max of them: enough for one job per key */
+	struct job *jobs;   /* the lanes' rings, in one block */
+	unsigned nlanes, per_key, total, cap;
+	unsigned cursor;    /* the lane served last */
 	bool stopping;
 	unsigned nthreads;
 	pthread_t *threads;
 };
+
+/* The next waiting job after the lane served last; the lock is held. */
+static bool take(workpool *p, struct job *out)
+{
+	for (unsigned i = 1; i <= p->nlanes; i++) {
+		unsigned idx = (p->cursor + i) % p->nlanes;
+		struct lane *l = &p->lanes[idx];
+		if (l->count == 0)
+			continue;
+		*out = l->jobs[l->head];
+		l->head = (l->head + 1) % p->per_key;
+		l->count--;
+		p->total--;
+		p->cursor = idx;
+		return true;
+	}
+	return false;
+}
 
 static void *worker(void *arg)
 {
 	workpool *p = arg;
 
 	/* Per-thread on Linux: only this worker gets the lower priority. */
-	struct sched_param idle = {0};
-	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0)
-		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKPOOL_NICE);
 	for (;;) {
 		struct job j;
 
 		pthread_mutex_lock(&p->lock);
-		while (p->count == 0 && !p->stopping)
+		while (p->total == 0 && !p->stopping)
 			pthread_cond_wait(&p->ready, &p->lock);
-		if (p->count == 0) {
+		if (!take(p, &j)) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
-		j = p->ring[p->head];
-		p->head = (p->head + 1) % p->cap;
-		p->count--;
 		pthread_mutex_unlock(&p->lock);
 		j.fn(j.arg);
 	}
 }
 
-status workpool_new(unsigned threads, unsigned queue_max, workpool **out)
+status workpool_new(unsigned threads, unsigned queue_max, unsigned per_key_max, workpool **out)
 {
 	workpool *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return STATUS_NOMEM;
 	p->cap = queue_max ? queue_max : 1;
-	p->ring = calloc(p->cap, sizeof(*p->ring));
+	p->per_key = per_key_max ? per_key_max : 1;
+	p->nlanes = p->cap;
+	p->lanes = calloc(p->nlanes, sizeof(*p->lanes));
+	p->jobs = calloc((size_t)p->nlanes * p->per_key, sizeof(*p->jobs));
 	p->threads = calloc(threads ? threads : 1, sizeof(*p->threads));
-	if (!p->ring || !p->threads) {
-		free(p->ring);
+	if (!p->lanes || !p->jobs || !p->threads) {
+		free(p->lanes);
+		free(p->jobs);
 		free(p->threads);
 		free(p);
 		return STATUS_NOMEM;
 	}
+	for (unsigned i = 0; i < p->nlanes; i++)
+		p->lanes[i].jobs = p->jobs + (size_t)i * p->per_key;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->ready, NULL);
 	for (unsigned i = 0; i < (threads ? threads : 1); i++) {
@@ -82,16 +107,45 @@ status workpool_new(unsigned threads, unsigned queue_max, workpool **out)
 	return STATUS_OK;
 }
 
-status workpool_submit(workpool *p, workpool_fn fn, void *arg)
+/* key's lane when it has jobs waiting, else an empty lane made key's. */
+static struct lane *lane_of(workpool *p, const char *key)
 {
-	status st = STATUS_UNAVAILABLE;
+	struct lane *empty = NULL;
+
+	for (unsigned i = 0; i < p->nlanes; i++) {
+		struct lane *l = &p->lanes[i];
+		if (l->count == 0) {
+			if (!empty)
+				empty = l;
+		} else if (strncmp(l->key, key, sizeof(l->key) - 1) == 0) {
+			return l;
+		}
+	}
+	if (empty) {
+		size_t n = strnlen(key, sizeof(empty->key) - 1);
+		memcpy(empty->key, key, n);
+		empty->key[n] = '\0';
+		empty->head = 0;
+	}
+	return empty;
+}
+
+status workpool_submit(workpool *p, const char *key, workpool_fn fn, void *arg)
+{
+	status st = STATUS_RATE_LIMITED;
 
 	pthread_mutex_lock(&p->lock);
-	if (!p->stopping && p->count < p->cap) {
-		p->ring[(p->head + p->count) % p->cap] = (struct job){fn, arg};
-		p->count++;
-		pthread_cond_signal(&p->ready);
-		st = STATUS_OK;
+	if (p->stopping) {
+		st = STATUS_UNAVAILABLE;
+	} else if (p->total < p->cap) {
+		struct lane *l = lane_of(p, key ? key : "");
+		if (l && l->count < p->per_key) {
+			l->jobs[(l->head + l->count) % p->per_key] = (struct job){fn, arg};
+			l->count++;
+			p->total++;
+			pthread_cond_signal(&p->ready);
+			st = STATUS_OK;
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return st;
@@ -110,6 +164,7 @@ void workpool_free(workpool *p)
 	pthread_cond_destroy(&p->ready);
 	pthread_mutex_destroy(&p->lock);
 	free(p->threads);
-	free(p->ring);
+	free(p->jobs);
+	free(p->lanes);
 	free(p);
 }

@@ -1,7 +1,10 @@
 /* workpool.h: a small bounded pool of threads for slow work (password
- * hashing), so that it never runs on an HTTP thread. The queue is bounded:
- * when it is full, submitting fails at once and the caller answers 503.
- * Knows nothing of HTTP; the job itself resumes whatever waits for it. */
+ * hashing), so that it never runs on an HTTP thread, shared fairly between
+ * keys (client addresses): each key has its own lane of at most
+ * per_key_max waiting jobs, and the workers take one job from each waiting
+ * lane in turn, so one key's backlog delays another key's job by at most
+ * one job per other key. Knows nothing of HTTP; the job itself resumes
+ * whatever waits for it. */
 #ifndef TODOD_WORKPOOL_H
 #define TODOD_WORKPOOL_H
 
@@ -12,14 +15,19 @@ typedef struct workpool workpool;
 /* Runs on a pool thread; owns nothing of the pool. */
 typedef void (*workpool_fn)(void *arg);
 
-/* Starts threads workers (at lower CPU priority than the caller) with room
- * for queue_max waiting jobs. *out is freed with workpool_free.
- * STATUS_NOMEM or STATUS_INTERNAL (threads could not start). */
-status workpool_new(unsigned threads, unsigned queue_max, workpool **out);
+#define WORKPOOL_KEY_BYTES 64 /* longer keys are cut */
+#define WORKPOOL_NICE 5       /* workers' nice level */
 
-/* Queues fn(arg). STATUS_UNAVAILABLE when the queue is full or the pool is
- * stopping; fn is then never called. */
-status workpool_submit(workpool *p, workpool_fn fn, void *arg);
+/* Starts threads workers (at a lower CPU priority than the caller: nice
+ * WORKPOOL_NICE) with room for queue_max waiting jobs in all, at most
+ * per_key_max of them for one key. *out is freed with workpool_free.
+ * STATUS_NOMEM or STATUS_INTERNAL (threads could not start). */
+status workpool_new(unsigned threads, unsigned queue_max, unsigned per_key_max, workpool **out);
+
+/* Queues fn(arg) in key's lane. STATUS_RATE_LIMITED when key already has
+ * per_key_max jobs waiting or the whole queue is full (try again later);
+ * STATUS_UNAVAILABLE when the pool is stopping. fn is then never called. */
+status workpool_submit(workpool *p, const char *key, workpool_fn fn, void *arg);
 
 /* Runs every job already queued, then stops and joins the threads and frees
  * p. Accepts NULL. */

@@ -46,7 +46,9 @@ struct request {
 	const struct app *app;
 	unsigned method;
 	char method_name[8];      /* as sent, for the log; "-" when unknown */
-	char *uri;                /* owned: the raw request target */
+	char *uri;                /* owned: the raw request target (its first
+	                             LIMIT_URI_LOG_BYTES when longer than allowed) */
+	size_t target_len;        /* the whole target's length as sent */
 	const char *path;         /* into uri, NUL-terminated */
 	size_t path_len;
 	const char *query;        /* into uri, raw, without '?'; "" when absent */
@@ -55,6 +57,7 @@ struct request {
 	buf body;                 /* the request body; body.len == 0 when none */
 	bool has_body;
 	bool body_too_large;
+	size_t body_discarded;    /* read and dropped after a 413 */
 	struct principal caller;  /* valid when authenticated */
 	bool authenticated;
 	char client[64];          /* the client address used for limits */
@@ -117,6 +120,11 @@ void respond_empty(struct request *r, unsigned code);
 /* Answers with the error body for st: {"error":{"code","message"}}. message
  * must be safe to show (it never echoes input or secrets). */
 void respond_error(struct request *r, status st, const char *message);
+
+/* Writes the error answer for st to the socket at once, with
+ * "Connection: close", when libmicrohttpd can no longer queue one (in the
+ * middle of a body). The caller must then have the connection closed. */
+void respond_error_now(struct request *r, status st, const char *message);
 
 /* Answers 422 validation_failed with the fields of e. */
 void respond_invalid(struct request *r, const struct verr *e);

@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 void verr_add(struct verr *e, const char *name, size_t len, const char *message)
 {
@@ -199,4 +200,38 @@ void request_suspend(struct request *r, route_handler resume)
 void request_resume(struct request *r)
 {
 	MHD_resume_connection(r->conn);
+}
+
+/* libmicrohttpd queues an answer only before a body is read or after all
+ * of it; for the one refusal made in the middle of a body (413 as soon as
+ * it crosses the limit) the same error body, with the API's headers, is
+ * written to the socket here, and the caller has the connection closed. */
+void respond_error_now(struct request *r, status st, const char *message)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	unsigned code = status_http_code(st);
+	buf body = BUF_INIT;
+	buf out = BUF_INIT;
+
+	error_head(&body, st, message);
+	buf_append_str(&body, "}}");
+	buf_append_str(&out, "HTTP/1.1 ");
+	buf_append_i64(&out, code);
+	buf_append_str(&out, code == 413 ? " Payload Too Large" : " Error");
+	buf_append_str(&out, "\r\nConnection: close\r\nContent-Type: application/json\r\n"
+			     "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n"
+			     "Content-Security-Policy: ");
+	buf_append_str(&out, api_headers.csp);
+	buf_append_str(&out, "\r\nX-Frame-Options: DENY\r\nCache-Control: no-store\r\nContent-Length: ");
+	buf_append_i64(&out, (int64_t)body.len);
+	buf_append_str(&out, "\r\n\r\n");
+	buf_append(&out, body.data, body.len);
+	if (info && !buf_failed(&out)) {
+		(void)!send(info->connect_fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		shutdown(info->connect_fd, SHUT_WR);
+	}
+	buf_free(&out);
+	buf_free(&body);
+	r->http_code = code;
+	r->answered = true;
 }

@@ -11,6 +11,8 @@
 #include "auth/session.h"
 #include "core/clock.h"
 #include "core/limits.h"
+#include "http/conns.h"
+#include "http/edge.h"
 #include "http/request.h"
 
 #include <arpa/inet.h>
@@ -41,7 +43,10 @@ struct server {
  * handler or the completion callback; so nothing is allocated per request
  * until the access handler runs, and this is freed with the connection. */
 struct conn_ctx {
+	struct conns_entry entry; /* in the idle list of http/conns.c */
+	bool counted;             /* conns_opened was called */
 	char *uri;
+	size_t target_len; /* the whole target's length, even when longer than uri */
 };
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -50,10 +55,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct conn_ctx *cc = *socket_context;
 
 	(void)cls;
-	(void)conn;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct conn_ctx));
+		const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		cc = calloc(1, sizeof(struct conn_ctx));
+		if (cc && info) {
+			conns_opened(&cc->entry, info->connect_fd);
+			cc->counted = true;
+		}
+		*socket_context = cc;
 	} else if (cc) {
+		if (cc->counted)
+			conns_closed(&cc->entry);
 		free(cc->uri);
 		free(cc);
 		*socket_context = NULL;
@@ -67,20 +79,42 @@ static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
 	return info ? info->socket_context : NULL;
 }
 
+/* libmicrohttpd turns the query into one record per '&'-separated argument,
+ * taken from the connection's memory pool right after this callback; todod
+ * never reads them (api/query.c parses its own copy), and a target of
+ * thousands of '&' would exhaust the pool and stall the connection. The
+ * bytes are the connection's own read buffer, so after the copy the
+ * separators become '_': one argument, whatever the query. */
+static void neutralize_query(const char *uri, size_t len)
+{
+	char *q = memchr(uri, '?', len);
+
+	if (!q)
+		return;
+	for (char *p = q + 1; (p = memchr(p, '&', len - (size_t)(p - uri))) != NULL; p++)
+		*p = '_';
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct conn_ctx *cc = conn_ctx_of(conn);
-	size_t len = strnlen(uri, LIMIT_URI_BYTES + 1);
+	size_t len = strlen(uri);
+	size_t keep = len > LIMIT_URI_BYTES ? LIMIT_URI_LOG_BYTES : len;
 
 	(void)cls;
+	edge_request_started(conn);
 	if (cc) {
+		if (cc->counted)
+			conns_busy(&cc->entry);
 		free(cc->uri);
-		cc->uri = malloc(len + 1);
+		cc->uri = malloc(keep + 1);
+		cc->target_len = len;
 		if (cc->uri) {
-			memcpy(cc->uri, uri, len);
-			cc->uri[len] = '\0';
+			memcpy(cc->uri, uri, keep);
+			cc->uri[keep] = '\0';
 		}
 	}
+	neutralize_query(uri, len);
 	return NULL;
 }
 
@@ -99,6 +133,7 @@ static struct request *request_new(server *s, struct MHD_Connection *conn)
 	r->conn = conn;
 	r->app = s->app;
 	r->uri = cc->uri;
+	r->target_len = cc->target_len;
 	cc->uri = NULL;
 	char *q = strchr(r->uri, '?');
 	if (q) {
@@ -119,7 +154,7 @@ static struct request *request_new(server *s, struct MHD_Connection *conn)
  * Lines go to this thread's buffer of s->log (http/accesslog.h). */
 static void log_request(server *s, const struct request *r)
 {
-	char line[LIMIT_URI_BYTES * 4 + 256];
+	char line[LIMIT_URI_LOG_BYTES * 4 + 256];
 	char ts[CLOCK_RFC3339_BYTES];
 	size_t n = 0;
 	int64_t us = clock_mono_us() - r->start_us;
@@ -129,7 +164,7 @@ static void log_request(server *s, const struct request *r)
 	if (w < 0)
 		return;
 	n = (size_t)w;
-	for (size_t i = 0; i < r->path_len && n + 8 < sizeof(line) - 128; i++) {
+	for (size_t i = 0; i < r->path_len && i < LIMIT_URI_LOG_BYTES && n + 8 < sizeof(line) - 128; i++) {
 		unsigned char c = (unsigned char)r->path[i];
 		if (c > 0x20 && c < 0x7F && c != '\\') {
 			line[n++] = (char)c;
@@ -152,7 +187,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	server *s = cls;
 	struct request *r = *con_cls;
 
-	(void)conn;
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		struct conn_ctx *cc = conn_ctx_of(conn);
+		edge_request_done(conn);
+		if (cc && cc->counted)
+			conns_idle(&cc->entry);
+	}
 	if (!r)
 		return;
 	if (!r->answered && why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -355,10 +395,8 @@ static void on_headers(struct request *r, const char *method)
 	if (mlen < sizeof(r->method_name))
 		memcpy(r->method_name, method, mlen + 1);
 	r->method = method_parse(method);
-	if (strlen(r->uri) >= LIMIT_URI_BYTES) {
-		respond_error(r, STATUS_BAD_REQUEST, "request target too long");
+	if (!edge_admits(r))
 		return;
-	}
 	st = router_match_tables(r->app->routes, r->app->nroutes, r->method, r->path, r->path_len, &r->match);
 	if (st == STATUS_METHOD_NOT_ALLOWED) {
 		char allow[ROUTE_ALLOW_BYTES];
@@ -421,14 +459,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		on_headers(r, method);
 		return MHD_YES;
 	} else if (*upload_data_size) {
-		if (!r->answered && !r->body_too_large) {
-			if (r->body.len + *upload_data_size > LIMIT_BODY_BYTES)
-				r->body_too_large = true;
-			else
-				buf_append(&r->body, upload_data, *upload_data_size);
-		}
+		size_t n = *upload_data_size;
+
 		*upload_data_size = 0;
+		if (r->body_too_large || (!r->answered && r->body.len + n > LIMIT_BODY_BYTES))
+			return edge_body_too_large(r, n);
+		if (!r->answered)
+			buf_append(&r->body, upload_data, n);
 		return MHD_YES;
+	} else if (r->body_too_large) {
+		return MHD_NO; /* answered in the middle of the body: close */
 	} else if (!r->answered) {
 		on_request(r);
 	}
@@ -528,7 +568,8 @@ status server_start(const struct app *app, server **out, char err[256])
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)LIMIT_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_CONNECTION_TIMEOUT_S, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIMIT_REQUEST_SILENCE_S,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, app->cfg->max_connections_per_address, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		1024u, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, 256, "cannot listen on %.200s: address in use or not allowed", app->cfg->listen);

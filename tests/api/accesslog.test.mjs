@@ -55,7 +55,7 @@ test('a quiet server writes its lines within a second (the flush timer)', async 
   }
 });
 
-test('long lines (a 4 KiB path, escaped) stay whole among many short ones', async () => {
+test('lines of a 4 KiB path (logged cut to its first 256 bytes) stay whole among many short ones', async () => {
   const server = await startServer();
   const user = await newUser(server.base);
   const long = `/api/${'%ff'.repeat(1300)}`;
@@ -70,5 +70,5 @@ test('long lines (a 4 KiB path, escaped) stay whole among many short ones', asyn
   const lines = server.stderr.split('\n').filter((l) => l.includes(' GET /api/'));
   assert.equal(lines.length, 120);
   for (const line of lines) assert.match(line, LINE_RE);
-  assert.equal(lines.filter((l) => l.includes(` GET ${long} 404 `)).length, 60);
+  assert.equal(lines.filter((l) => l.includes(` GET ${long.slice(0, 256)} 404 `)).length, 60);
 });

@@ -41,18 +41,27 @@ export const CODE_STATUS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  uri_too_long: 414,
+  headers_too_large: 431,
 };
 
 // Settings a developer's shell may carry that would change what the suite
 // expects; servers start without them unless a test sets them.
 const SCRUBBED_ENV = [
   'TODOD_LISTEN', 'TODOD_DATA_DIR', 'TODOD_TOKEN_TTL', 'TODOD_LOGIN_MAX_FAILURES',
-  'TODOD_TRUST_PROXY', 'BETTER_AUTH_SECRET', 'JWT_SECRET',
+  'TODOD_TRUST_PROXY', 'BETTER_AUTH_SECRET', 'JWT_SECRET', 'TODOD_ISSUER',
+  'TODOD_MAX_CONNECTIONS_PER_ADDRESS',
 ];
+
+// The suite registers many users from 127.0.0.1: its servers allow that
+// many registrations per address per hour unless a test sets the limit
+// (hostile.test.mjs tests the default of 50 on its own).
+export const TEST_REGISTER_MAX = 100000;
 
 export function childEnv(overrides = {}) {
   const env = { ...process.env, TODOD_JWT_SECRET: TEST_SECRET };
   for (const name of SCRUBBED_ENV) delete env[name];
+  env.TODOD_REGISTER_MAX_PER_ADDRESS = String(TEST_REGISTER_MAX);
   for (const [name, value] of Object.entries(overrides)) {
     if (value === undefined || value === null) delete env[name];
     else env[name] = String(value);

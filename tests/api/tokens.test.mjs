@@ -4,10 +4,10 @@
 // cookie-authenticated writes, and the lifetime setting.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  DEFAULT_TTL, UUID_RE, assertAuthResponse, assertError, assertLogHasNoSecrets, createTask, decodeJwt,
+  DEFAULT_TTL, TEST_SECRET, UUID_RE, assertAuthResponse, assertError, assertLogHasNoSecrets, createTask, decodeJwt,
   forgeToken, newUser, nowSeconds, request, sleep, startServer, stopAndCheck,
 } from './helpers.mjs';
 
@@ -250,4 +250,61 @@ test('TODOD_TOKEN_TTL=2: expires_in and exp - iat are 2, and the token is refuse
   await sleep(3500);
   assertError(await request(short.base, 'GET', '/api/auth/me', { token: reg.body.access_token }), 401, 'unauthorized');
   assertError(await request(short.base, 'GET', '/api/tasks', { token: u.token }), 401, 'unauthorized');
+});
+
+// ---- issuer and claimed lifetime --------------------------------------------
+
+test('a token without iss, or with another issuer, gets 401', async () => {
+  const { iss, ...noIss } = claims;
+  assert.equal(iss, 'todod');
+  assertError(await me(forgeToken(noIss)), 401, 'unauthorized');
+  for (const other of ['other', 'TODOD', 'todod ', '', null, 7]) {
+    assertError(await me(forgeToken({ ...claims, iss: other })), 401, 'unauthorized');
+  }
+  assert.equal((await me(forgeToken(claims))).status, 200, 'control: the same claims with iss "todod" pass');
+});
+
+test('TODOD_ISSUER names the issuer: its tokens carry it, and "todod" is then refused', async (t) => {
+  const other = await startServer({ env: { TODOD_ISSUER: 'todo.example' } });
+  t.after(() => stopAndCheck(other));
+  const u = await newUser(other.base);
+  const c = decodeJwt(u.token).payload;
+  assert.equal(c.iss, 'todo.example');
+  const ok = await request(other.base, 'GET', '/api/auth/me', { token: forgeToken(c) });
+  assert.equal(ok.status, 200, ok.text);
+  assertError(await request(other.base, 'GET', '/api/auth/me', { token: forgeToken({ ...c, iss: 'todod' }) }), 401, 'unauthorized');
+});
+
+test('a lifetime longer than TODOD_TOKEN_TTL + 1 s gets 401, exp - iat or exp - now without iat', async () => {
+  const now = nowSeconds();
+  // exp = 2^63 - 1 (as a JSON number JavaScript cannot hold exactly, written by hand)
+  const forged = forgeToken({ ...claims, exp: 0 }).split('.');
+  const payload = Buffer.from(forged[1], 'base64url').toString().replace('"exp":0', '"exp":9223372036854775807');
+  const raw = `${forged[0]}.${Buffer.from(payload).toString('base64url')}`;
+  const sig = createHmac('sha256', TEST_SECRET).update(raw).digest('base64url');
+  assertError(await me(`${raw}.${sig}`), 401, 'unauthorized');
+
+  assertError(await me(forgeToken({ ...claims, iat: now, exp: now + DEFAULT_TTL + 3 })), 401, 'unauthorized');
+  assertError(await me(forgeToken({ ...claims, iat: now - DEFAULT_TTL, exp: now + 60 })), 401, 'unauthorized');
+  const { iat, ...noIat } = claims;
+  assert.ok(iat);
+  assertError(await me(forgeToken({ ...noIat, exp: now + DEFAULT_TTL + 30 })), 401, 'unauthorized');
+  // controls: the longest lifetime the server issues is accepted, with and without iat
+  assert.equal((await me(forgeToken({ ...claims, iat: now, exp: now + DEFAULT_TTL }))).status, 200);
+  assert.equal((await me(forgeToken({ ...noIat, exp: now + DEFAULT_TTL - 30 }))).status, 200);
+});
+
+test('with both a Bearer token and the cookie, the Bearer token decides, both ways', async () => {
+  const other = await newUser(base);
+  const both = await request(base, 'GET', '/api/auth/me', { token: user.token, cookie: other.token });
+  assert.equal(both.status, 200, both.text);
+  assert.equal(both.body.user.id, user.id, 'the Bearer user, not the cookie user');
+  const swapped = await request(base, 'GET', '/api/auth/me', { token: other.token, cookie: user.token });
+  assert.equal(swapped.body.user.id, other.id);
+  // a bad Bearer token with a good cookie is 401: the cookie is not a fallback
+  assertError(await request(base, 'GET', '/api/auth/me', { token: 'not.a.token', cookie: user.token }), 401, 'unauthorized');
+  assertError(await request(base, 'GET', '/api/auth/me', { token: forgeToken({ ...claims, iss: 'x' }), cookie: user.token }), 401, 'unauthorized');
+  // a good Bearer token with a bad cookie is answered
+  const good = await request(base, 'GET', '/api/auth/me', { token: user.token, cookie: 'garbage' });
+  assert.equal(good.status, 200, good.text);
 });

@@ -98,7 +98,8 @@ test('assets: hashed names, a year of cache, the right types; another version or
     assert.equal((await raw(link, { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': res.headers.etag } })).status, 304);
   }
   const [, , version] = links[0].split('/');
-  for (const bad of [`/assets/0${version.slice(1)}/app.css`, `/assets/${version}/nope.css`, `/assets/${version}/tasks.html`,
+  const otherVersion = `${version[0] === '0' ? '1' : '0'}${version.slice(1)}`;
+  for (const bad of [`/assets/${otherVersion}/app.css`, `/assets/${version}/nope.css`, `/assets/${version}/tasks.html`,
     `/assets/${version}/index.html+in`, `/assets/${version}/openapi.json`.replace('openapi.json', '..%2Fapp.css')]) {
     assertError(await request(fx.base, 'GET', bad), 404, 'not_found');
   }

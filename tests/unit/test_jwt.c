@@ -163,7 +163,7 @@ static void expect_accepted(const char *token, struct jwt_claims *out)
 
 static void reject_header(const char *header)
 {
-	char *token = make_token(header, "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}");
+	char *token = make_token(header, "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
 
 	expect_rejected(token);
 	free(token);
@@ -342,12 +342,17 @@ static void sign_largest_claims(void **state)
 	c.exp = INT64_MAX;
 	assert_int_equal(jwt_sign(&key, &c, &token), STATUS_OK);
 	assert_true(strlen(token) <= LIMIT_TOKEN_BYTES);
+	expect_rejected(token); /* a lifetime no server issues */
+	free(token);
+	c.iat = NOW;
+	c.exp = NOW + LIMIT_TOKEN_TTL_DEFAULT_S;
+	assert_int_equal(jwt_sign(&key, &c, &token), STATUS_OK);
 	expect_accepted(token, &out);
 	assert_string_equal(out.sub, c.sub);
 	assert_string_equal(out.sid, c.sid);
 	assert_string_equal(out.email, c.email);
-	assert_true(out.iat == INT64_MIN);
-	assert_true(out.exp == INT64_MAX);
+	assert_true(out.iat == NOW);
+	assert_true(out.exp == NOW + LIMIT_TOKEN_TTL_DEFAULT_S);
 	free(token);
 }
 
@@ -386,7 +391,7 @@ static void sign_refuses_bad_claims(void **state)
 
 static void alg_none(void **state)
 {
-	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}";
+	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}";
 	char *h = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}", strlen("{\"alg\":\"none\",\"typ\":\"JWT\"}"));
 	char *p = b64(payload, strlen(payload));
 	char *unsigned_token = concat3(h, p, "");
@@ -410,7 +415,7 @@ static void alg_none(void **state)
 static void alg_hs512(void **state)
 {
 	const char *header = "{\"alg\":\"HS512\",\"typ\":\"JWT\"}";
-	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}";
+	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}";
 	char *h = b64(header, strlen(header));
 	char *p = b64(payload, strlen(payload));
 	char *input = fmt("%s.%s", h, p);
@@ -467,7 +472,7 @@ static void alg_spelling(void **state)
 
 static void header_members(void **state)
 {
-	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}";
+	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}";
 	struct jwt_claims out;
 	char *token;
 
@@ -495,8 +500,8 @@ static void duplicate_members(void **state)
 	reject_header("{\"alg\":\"HS256\",\"alg\":\"none\"}");
 	reject_header("{\"alg\":\"none\",\"alg\":\"HS256\"}");
 	reject_header("{\"alg\":\"HS256\",\"alg\":\"HS256\"}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000,\"exp\":1}");
-	reject_payload("{\"sub\":\"other\",\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600,\"exp\":1}");
+	reject_payload("{\"sub\":\"other\",\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
 }
 
 /* ---- the signature ------------------------------------------------------ */
@@ -504,7 +509,7 @@ static void duplicate_members(void **state)
 static void bad_signature(void **state)
 {
 	static const unsigned char other[32] = "fedcba9876543210fedcba9876543210";
-	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}";
+	const char *payload = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}";
 	char *token = signed_valid();
 	char *sig = strrchr(token, '.') + 1;
 	char *copy, *foreign;
@@ -544,7 +549,7 @@ static void signature_length(void **state)
 		free(p);
 		free(p64);
 		free(input);
-		p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000,\"n\":%u}", n);
+		p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600,\"n\":%u}", n);
 		p64 = b64(p, strlen(p));
 		input = fmt("%s.%s", h, p64);
 		hmac256(test_secret, sizeof test_secret, input, strlen(input), mac);
@@ -620,7 +625,7 @@ static void expiry(void **state)
 	accept_payload(p, &out);
 	free(p);
 	p = payload_exp(INT64_MAX);
-	accept_payload(p, &out);
+	reject_payload(p);
 	free(p);
 	p = payload_exp(INT64_MIN);
 	reject_payload(p);
@@ -647,14 +652,14 @@ static void iat_in_future(void **state)
 	struct jwt_claims out;
 
 	(void)state;
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iat\":1700000002,\"exp\":1800000000}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":1700000002,\"exp\":1700003600}");
 	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID
-	               "\",\"iat\":9223372036854775807,\"exp\":1800000000}");
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iat\":1700000001,\"exp\":1800000000}",
+	               "\",\"iat\":9223372036854775807,\"exp\":1700003600}");
+	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":1700000001,\"exp\":1700003600}",
 	               &out);
 	assert_int_equal(out.iat, NOW + 1);
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iat\":-1,\"exp\":1800000000}", &out);
-	assert_int_equal(out.iat, -1);
+	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":1699996400,\"exp\":1700003600}", &out);
+	assert_int_equal(out.iat, NOW - 3600);
 }
 
 static void nbf_in_future(void **state)
@@ -662,13 +667,13 @@ static void nbf_in_future(void **state)
 	struct jwt_claims out;
 
 	(void)state;
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"nbf\":1700000002,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"nbf\":\"1\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"nbf\":1.5,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"nbf\":null,\"exp\":1800000000}");
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"nbf\":1700000001,\"exp\":1800000000}",
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"nbf\":1700000002,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"nbf\":\"1\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"nbf\":1.5,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"nbf\":null,\"exp\":1700003600}");
+	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"nbf\":1700000001,\"exp\":1700003600}",
 	               &out);
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"nbf\":0,\"exp\":1800000000}", &out);
+	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"nbf\":0,\"exp\":1700003600}", &out);
 }
 
 static void missing_claims(void **state)
@@ -676,16 +681,16 @@ static void missing_claims(void **state)
 	struct jwt_claims out;
 
 	(void)state;
-	reject_payload("{\"sid\":\"" SID "\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"exp\":1800000000}");
+	reject_payload("{\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"exp\":1700003600}");
 	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\"}");
-	reject_payload("{\"sub\":\"\",\"sid\":\"" SID "\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"\",\"exp\":1800000000}");
+	reject_payload("{\"sub\":\"\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"\",\"exp\":1700003600}");
 	reject_payload("{}");
 	reject_payload("[]");
 	reject_payload("");
 	reject_payload("null");
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}", &out);
+	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}", &out);
 	assert_string_equal(out.email, "");
 	assert_int_equal(out.iat, 0);
 }
@@ -704,22 +709,22 @@ static void claim_lengths(void **state)
 	memset(email, 'e', sizeof email - 1);
 	email[sizeof email - 1] = '\0';
 
-	p = fmt("{\"sub\":\"%s\",\"sid\":\"" SID "\",\"exp\":1800000000}", sub);
+	p = fmt("{\"sub\":\"%s\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}", sub);
 	reject_payload(p);
 	free(p);
-	p = fmt("{\"sub\":\"%.*s\",\"sid\":\"" SID "\",\"exp\":1800000000}", UUID_BYTES, sub);
+	p = fmt("{\"sub\":\"%.*s\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}", UUID_BYTES, sub);
 	accept_payload(p, &out);
 	free(p);
-	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"%s\",\"exp\":1800000000}", sid);
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"%s\",\"iss\":\"" ISS "\",\"exp\":1700003600}", sid);
 	reject_payload(p);
 	free(p);
-	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"%.*s\",\"exp\":1800000000}", JWT_SID_BYTES, sid);
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"%.*s\",\"iss\":\"" ISS "\",\"exp\":1700003600}", JWT_SID_BYTES, sid);
 	accept_payload(p, &out);
 	free(p);
-	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"email\":\"%s\",\"exp\":1800000000}", email);
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"email\":\"%s\",\"exp\":1700003600}", email);
 	reject_payload(p);
 	free(p);
-	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"email\":\"%.*s\",\"exp\":1800000000}",
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"email\":\"%.*s\",\"exp\":1700003600}",
 	        LIMIT_EMAIL_BYTES, email);
 	accept_payload(p, &out);
 	assert_int_equal(strlen(out.email), LIMIT_EMAIL_BYTES);
@@ -729,24 +734,24 @@ static void claim_lengths(void **state)
 static void claim_types(void **state)
 {
 	(void)state;
-	reject_payload("{\"sub\":123,\"sid\":\"" SID "\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":null,\"sid\":\"" SID "\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":[\"" SUB "\"],\"sid\":\"" SID "\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":{},\"sid\":\"" SID "\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":7,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":true,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":\"1800000000\"}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000.0}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1.8e9}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":true}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":null}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":[1800000000]}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":99999999999999999999}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iat\":\"1\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iat\":1.0,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"email\":5,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"email\":null,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\\u0000\",\"sid\":\"" SID "\",\"exp\":1800000000}");
+	reject_payload("{\"sub\":123,\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":null,\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":[\"" SUB "\"],\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":{},\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":7,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":true,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":\"1700003600\"}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600.0}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1.8e9}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":true}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":null}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":[1700003600]}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":99999999999999999999}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":\"1\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":1.0,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"email\":5,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"email\":null,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\\u0000\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
 }
 
 static void issuer(void **state)
@@ -754,16 +759,70 @@ static void issuer(void **state)
 	struct jwt_claims out;
 
 	(void)state;
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"other\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"TODOD\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"todod \",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"todo\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"\",\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":7,\"exp\":1800000000}");
-	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":null,\"exp\":1800000000}");
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"todod\",\"exp\":1800000000}",
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"other\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"TODOD\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"todod \",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"todo\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"\",\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":7,\"exp\":1700003600}");
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":null,\"exp\":1700003600}");
+	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"todod\",\"exp\":1700003600}",
 	               &out);
-	accept_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}", &out);
+	/* A token without iss is not one of ours. */
+	reject_payload("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1700003600}");
+}
+
+/* No token lives longer than the server issues them: exp - iat, or exp - now
+ * without iat, at most the key's lifetime plus 1 s of leeway. */
+static void lifetime(void **state)
+{
+	struct jwt_claims out;
+	jwt_key k = key;
+	char *p;
+
+	(void)state;
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":%" PRId64
+	        ",\"exp\":%" PRId64 "}", NOW, NOW + LIMIT_TOKEN_TTL_DEFAULT_S + 1);
+	accept_payload(p, &out);
+	free(p);
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":%" PRId64
+	        ",\"exp\":%" PRId64 "}", NOW, NOW + LIMIT_TOKEN_TTL_DEFAULT_S + 2);
+	reject_payload(p);
+	free(p);
+	/* an old iat makes a long lifetime even when exp is near */
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":%" PRId64
+	        ",\"exp\":%" PRId64 "}", NOW - LIMIT_TOKEN_TTL_DEFAULT_S, NOW + 2);
+	reject_payload(p);
+	free(p);
+	p = payload_exp(NOW + LIMIT_TOKEN_TTL_DEFAULT_S + 1);
+	accept_payload(p, &out);
+	free(p);
+	p = payload_exp(NOW + LIMIT_TOKEN_TTL_DEFAULT_S + 2);
+	reject_payload(p);
+	free(p);
+	p = payload_exp(INT64_MAX);
+	reject_payload(p);
+	free(p);
+	p = fmt("{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"iat\":%" PRId64
+	        ",\"exp\":%" PRId64 "}", INT64_MIN, INT64_MAX);
+	reject_payload(p);
+	free(p);
+
+	/* the key's own lifetime decides */
+	assert_int_equal(jwt_key_set_lifetime(&k, 0), STATUS_INVALID);
+	assert_int_equal(jwt_key_set_lifetime(&k, LIMIT_TOKEN_TTL_MAX_S + 1), STATUS_INVALID);
+	assert_int_equal(jwt_key_set_lifetime(NULL, 60), STATUS_INVALID);
+	assert_int_equal(jwt_key_set_lifetime(&k, 60), STATUS_OK);
+	char *ok = make_token(HDR, "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS
+	                           "\",\"iat\":1700000000,\"exp\":1700000061}");
+	char *longer = make_token(HDR, "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS
+	                               "\",\"iat\":1700000000,\"exp\":1700000062}");
+	assert_int_equal(jwt_verify(&k, ok, strlen(ok), NOW, &out), STATUS_OK);
+	assert_int_equal(jwt_verify(&k, longer, strlen(longer), NOW, &out), STATUS_UNAUTHORIZED);
+	assert_int_equal(jwt_verify(&key, longer, strlen(longer), NOW, &out), STATUS_OK);
+	free(ok);
+	free(longer);
+	jwt_key_wipe(&k);
 }
 
 /* ---- malformed input ---------------------------------------------------- */
@@ -847,7 +906,7 @@ static void garbage(void **state)
 /* A correctly signed token whose payload is exactly n bytes long. */
 static char *token_with_payload_len(size_t n)
 {
-	const char *head = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000,\"pad\":\"";
+	const char *head = "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600,\"pad\":\"";
 	size_t head_len = strlen(head);
 	char *payload = malloc(n + 1);
 	char *token;
@@ -937,7 +996,7 @@ static void long_secret(void **state)
 		secret[i] = (unsigned char)i;
 	assert_int_equal(jwt_key_init(&k, secret, sizeof secret, ISS), STATUS_OK);
 	token = make_token_with(secret, sizeof secret, HDR,
-	                        "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}");
+	                        "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
 	assert_int_equal(jwt_verify(&k, token, strlen(token), NOW, &out), STATUS_OK);
 	assert_int_equal(jwt_verify(&key, token, strlen(token), NOW, &out), STATUS_UNAUTHORIZED);
 	free(token);
@@ -956,7 +1015,7 @@ static void wiped_key(void **state)
 	assert_int_equal(jwt_verify(&k, token, strlen(token), NOW, &out), STATUS_UNAUTHORIZED);
 	/* A token signed under the empty key must not pass a wiped key. */
 	empty_key_token = make_token_with((const unsigned char *)"", 0, HDR,
-	                                  "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"exp\":1800000000}");
+	                                  "{\"sub\":\"" SUB "\",\"sid\":\"" SID "\",\"iss\":\"" ISS "\",\"exp\":1700003600}");
 	assert_int_equal(jwt_verify(&k, empty_key_token, strlen(empty_key_token), NOW, &out),
 	                 STATUS_UNAUTHORIZED);
 	assert_int_equal(jwt_verify(NULL, token, strlen(token), NOW, &out), STATUS_UNAUTHORIZED);
@@ -990,6 +1049,7 @@ int main(void)
 	    cmocka_unit_test(claim_lengths),
 	    cmocka_unit_test(claim_types),
 	    cmocka_unit_test(issuer),
+	    cmocka_unit_test(lifetime),
 	    cmocka_unit_test(truncated),
 	    cmocka_unit_test(garbage),
 	    cmocka_unit_test(oversized),

@@ -1,0 +1,122 @@
+/* addrlimit.c: a table of addresses, each with 61 per-minute counters
+ * stamped with their minute; a counter older than the window reads as 0.
+ * One lock: an event costs a hash and a few comparisons. */
+#include "core/addrlimit.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MINUTES 61
+#define ADDRESS_BYTES 64
+
+struct slot {
+	char address[ADDRESS_BYTES]; /* "" when free */
+	int64_t minute[MINUTES];     /* which minute each counter counts */
+	uint32_t count[MINUTES];
+	int64_t last_seen_ms;
+};
+
+struct addrlimit {
+	pthread_mutex_t lock;
+	int max;
+	struct slot *slots;
+};
+
+status addrlimit_new(int max, addrlimit **out)
+{
+	addrlimit *l;
+
+	if (max < 1)
+		return STATUS_INVALID;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return STATUS_NOMEM;
+	l->slots = calloc(ADDRLIMIT_SLOTS, sizeof(*l->slots));
+	if (!l->slots) {
+		free(l);
+		return STATUS_NOMEM;
+	}
+	l->max = max;
+	pthread_mutex_init(&l->lock, NULL);
+	*out = l;
+	return STATUS_OK;
+}
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The address's slot, or a free one, or the least recently seen of the
+ * probe sequence (forgotten). Linear probing over 16 slots. */
+static struct slot *find(addrlimit *l, const char *address)
+{
+	uint32_t h = hash(address);
+	struct slot *free_slot = NULL, *oldest = NULL, *s;
+	size_t len = strnlen(address, ADDRESS_BYTES - 1);
+
+	for (unsigned i = 0; i < 16; i++) {
+		s = &l->slots[(h + i) % ADDRLIMIT_SLOTS];
+		if (s->address[0] == '\0') {
+			if (!free_slot)
+				free_slot = s;
+		} else if (strncmp(s->address, address, ADDRESS_BYTES) == 0) {
+			return s;
+		} else if (!oldest || s->last_seen_ms < oldest->last_seen_ms) {
+			oldest = s;
+		}
+	}
+	s = free_slot ? free_slot : oldest;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->address, address, len);
+	return s;
+}
+
+status addrlimit_take(addrlimit *l, const char *address, int64_t now_ms, int64_t *retry_after)
+{
+	int64_t minute = now_ms / 60000;
+	int64_t first = minute - (MINUTES - 1);
+	int64_t oldest = minute;
+	uint64_t total = 0;
+	status st = STATUS_OK;
+
+	pthread_mutex_lock(&l->lock);
+	struct slot *s = find(l, address);
+	for (unsigned i = 0; i < MINUTES; i++) {
+		if (s->count[i] && s->minute[i] >= first) {
+			total += s->count[i];
+			if (s->minute[i] < oldest)
+				oldest = s->minute[i];
+		}
+	}
+	s->last_seen_ms = now_ms;
+	if (total >= (uint64_t)l->max) {
+		/* free when the oldest counted minute leaves the window */
+		int64_t wait = (oldest + MINUTES) * 60000 - now_ms;
+		*retry_after = wait > 1000 ? (wait + 999) / 1000 : 1;
+		st = STATUS_RATE_LIMITED;
+	} else {
+		unsigned i = (unsigned)(minute % MINUTES);
+		if (s->minute[i] != minute) {
+			s->minute[i] = minute;
+			s->count[i] = 0;
+		}
+		s->count[i]++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return st;
+}
+
+void addrlimit_free(addrlimit *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_destroy(&l->lock);
+	free(l->slots);
+	free(l);
+}

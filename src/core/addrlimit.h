@@ -1,0 +1,29 @@
+/* addrlimit.h: events per client address in a sliding hour, in memory.
+ * Counts are kept per minute (61 of them, so a full hour is always
+ * covered: never more than max in any 3600 s), for up to ADDRLIMIT_SLOTS
+ * addresses; when the table is full, the address seen least recently is
+ * forgotten. Thread-safe. Knows nothing of HTTP. */
+#ifndef TODOD_ADDRLIMIT_H
+#define TODOD_ADDRLIMIT_H
+
+#include <stdint.h>
+
+#include "core/status.h"
+
+#define ADDRLIMIT_SLOTS 4096
+
+typedef struct addrlimit addrlimit;
+
+/* A limiter of max events per address per hour. *out is freed with
+ * addrlimit_free. STATUS_NOMEM, or STATUS_INVALID when max < 1. */
+status addrlimit_new(int max, addrlimit **out);
+
+/* Counts one event for address at now_ms, unless the address already had
+ * max in the last hour: then STATUS_RATE_LIMITED with *retry_after (whole
+ * seconds, at least 1) and nothing counted. */
+status addrlimit_take(addrlimit *l, const char *address, int64_t now_ms, int64_t *retry_after);
+
+/* Accepts NULL. */
+void addrlimit_free(addrlimit *l);
+
+#endif

@@ -1,0 +1,433 @@
+// hostile.test.mjs: clients that try to take the service from everyone
+// else, or to be read two ways (CONTRACT.md "General"): long targets and
+// header blocks, ambiguous framing, endless chunked bodies, silent and
+// half-closed requests, too many connections from one address, floods of
+// registrations and password checks. Framing is spoken over raw sockets
+// (node:net); 127.0.0.2 and 127.0.0.3 play other clients (all of 127/8 is
+// loopback on Linux). After each test the server still answers /healthz.
+
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, describe, test } from 'node:test';
+import {
+  JSON_TYPE_RE, assertError, newUser, request, startServer, stopAndCheck, uniqueEmail, uniquePassword, useServer,
+} from './helpers.mjs';
+
+// Sends raw bytes (a string is latin1: every byte as written) and reads one
+// answer. Resolves { status, headers, body, json, closed, ms, raw, sent }:
+// closed says whether the server closed the connection (within closeWaitMs
+// after the answer, or instead of answering). opts: localAddress, timeoutMs,
+// closeWaitMs, halfClose (end our side after sending), then (bytes to keep
+// sending while no answer has come: a function called until it returns null).
+function raw(port, bytes, opts = {}) {
+  const { localAddress, timeoutMs = 5000, closeWaitMs = 1000, halfClose = false } = opts;
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress });
+    let buf = Buffer.alloc(0);
+    let answer = null;
+    let closed = false;
+    let sent = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ...(answer ?? { status: null, headers: {}, body: '', json: undefined }), closed, ms: Date.now() - started, raw: buf, sent });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    const parse = () => {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString('latin1').split('\r\n');
+      const status = Number(head[0].split(' ')[1]);
+      const headers = {};
+      for (const line of head.slice(1)) {
+        const i = line.indexOf(':');
+        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      const length = Number(headers['content-length'] ?? 0);
+      if (buf.length < end + 4 + length) return;
+      const body = buf.subarray(end + 4, end + 4 + length).toString('utf8');
+      let json;
+      try { json = JSON.parse(body); } catch { json = undefined; }
+      answer = { status, headers, body, json };
+      setTimeout(finish, closeWaitMs);
+    };
+    sock.on('connect', () => {
+      const write = (b) => { sent += b.length; return sock.write(b); };
+      write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+      if (halfClose) sock.end();
+      if (opts.then) {
+        // one piece per turn of the event loop, so the answer is read as it comes
+        const pump = () => {
+          if (answer || closed || sock.destroyed) return;
+          const more = opts.then(sent);
+          if (more === null) return;
+          if (write(more)) setImmediate(pump);
+          else sock.once('drain', () => setImmediate(pump));
+        };
+        pump();
+      }
+    });
+    sock.on('data', (d) => { buf = Buffer.concat([buf, d]); if (!answer) parse(); });
+    sock.on('end', () => { closed = true; if (answer || buf.length === 0) finish(); });
+    sock.on('close', () => { closed = true; finish(); });
+    sock.on('error', (err) => {
+      closed = true;
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') finish();
+      else if (!done) { done = true; clearTimeout(timer); reject(err); }
+    });
+  });
+}
+
+function assertJsonError(res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.raw.toString('latin1').slice(0, 300)}`);
+  assert.match(res.headers['content-type'] ?? '', JSON_TYPE_RE, 'the error is JSON');
+  assert.equal(res.json?.error?.code, code, res.body);
+  assert.equal(typeof res.json.error.message, 'string');
+}
+
+// One request with node:http from a chosen local address.
+function httpFrom(port, localAddress, method, path, json, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
+    const started = Date.now();
+    const req = http.request({
+      host: '127.0.0.1', port, method, path, localAddress, agent: false,
+      headers: { ...(body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {}), ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => {
+        let parsed;
+        try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+        const h = new Headers(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
+        resolve({ status: res.statusCode, headers: h, text, body: parsed, ms: Date.now() - started });
+      });
+    });
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+const HOST = 'Host: 127.0.0.1\r\n';
+
+describe('the HTTP edge', () => {
+  const fx = useServer();
+  const port = () => fx.server.port;
+
+  afterEach(async () => {
+    const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { closeWaitMs: 0 });
+    assert.equal(res.status, 200, 'the server still answers /healthz');
+  });
+
+  test('a request target over 8,192 bytes gets 414 uri_too_long in JSON, and the log keeps 256 bytes of its path', async () => {
+    const path = `/api/${'p'.repeat(9000)}`;
+    const res = await raw(port(), `GET ${path} HTTP/1.1\r\n${HOST}\r\n`);
+    assertJsonError(res, 414, 'uri_too_long');
+    const query = await raw(port(), `GET /healthz?${'a'.repeat(8192)} HTTP/1.1\r\n${HOST}\r\n`);
+    assertJsonError(query, 414, 'uri_too_long');
+    assert.ok(await fx.server.waitForLog(/ GET \/api\/p+ 414 /));
+    const line = fx.server.stderr.split('\n').find((l) => / GET \/api\/p+ 414 /.test(l));
+    const logged = line.split(' ')[2];
+    assert.equal(logged.length, 256, 'the logged path is cut to 256 bytes');
+  });
+
+  test('a target of exactly 8,192 bytes is read whole: a parameter after 8,000 bytes of "&" is honoured', async () => {
+    const user = await newUser(fx.base);
+    for (let i = 0; i < 3; i++) await user.req('POST', '/api/tasks', { json: { title: `t${i}` } });
+    const prefix = '/api/tasks?';
+    const tail = 'limit=2';
+    const target = prefix + '&'.repeat(8192 - prefix.length - tail.length) + tail;
+    assert.equal(target.length, 8192);
+    const res = await raw(port(), `GET ${target} HTTP/1.1\r\n${HOST}Authorization: Bearer ${user.token}\r\n\r\n`, { closeWaitMs: 0 });
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.json.limit, 2, 'the limit at the end of the target was read');
+    assert.equal(res.json.tasks.length, 2);
+  });
+
+  test('a target of 8,192 "&" is answered at once (not left to the idle timeout)', async () => {
+    const target = `/healthz?${'&'.repeat(8192 - 9)}`;
+    const res = await raw(port(), `GET ${target} HTTP/1.1\r\n${HOST}\r\n`, { timeoutMs: 3000, closeWaitMs: 0 });
+    assert.equal(res.status, 200);
+    assert.ok(res.ms < 2000, `answered in ${res.ms} ms`);
+    const longer = await raw(port(), `GET /healthz?${'&'.repeat(20000)} HTTP/1.1\r\n${HOST}\r\n`, { timeoutMs: 3000 });
+    assertJsonError(longer, 414, 'uri_too_long');
+  });
+
+  test('header fields over 8 KiB get 431 headers_too_large in JSON, not libmicrohttpd\'s HTML', async () => {
+    for (const size of [8300, 20000]) {
+      const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}X-Filler: ${'a'.repeat(size)}\r\n\r\n`);
+      assertJsonError(res, 431, 'headers_too_large');
+      assert.ok(res.closed, 'the connection is closed');
+    }
+    const many = Array.from({ length: 200 }, (_, i) => `X-H${i}: ${'v'.repeat(40)}\r\n`).join('');
+    assertJsonError(await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}${many}\r\n`), 431, 'headers_too_large');
+    const fine = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}X-Filler: ${'a'.repeat(8000)}\r\n\r\n`, { closeWaitMs: 0 });
+    assert.equal(fine.status, 200, 'headers under the limit are served');
+  });
+
+  const post = (headers, body = '{}') => `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\n${headers}\r\n${body}`;
+
+  test('two different Content-Length values get 400 bad_request and the connection is closed', async () => {
+    const res = await raw(port(), post('Content-Length: 2\r\nContent-Length: 30\r\n'));
+    assertJsonError(res, 400, 'bad_request');
+    assert.ok(res.closed, 'closed');
+    const res2 = await raw(port(), post('Content-Length: 2\r\nContent-Length: 02\r\n'));
+    assertJsonError(res2, 400, 'bad_request');
+    // the same value twice is not ambiguous: the request goes on (422: no email)
+    const same = await raw(port(), post('Content-Length: 2\r\nContent-Length: 2\r\n'), { closeWaitMs: 0 });
+    assert.equal(same.status, 422, same.body);
+  });
+
+  test('Content-Length with Transfer-Encoding gets 400 and the connection is closed', async () => {
+    const res = await raw(port(), post('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', '2\r\n{}\r\n0\r\n\r\n'));
+    assertJsonError(res, 400, 'bad_request');
+    assert.ok(res.closed, 'closed');
+  });
+
+  test('a Transfer-Encoding other than chunked gets 400 and the connection is closed', async () => {
+    for (const te of ['gzip', 'gzip, chunked', 'chunked, chunked', 'identity']) {
+      const res = await raw(port(), post(`Transfer-Encoding: ${te}\r\n`, '2\r\n{}\r\n0\r\n\r\n'));
+      assertJsonError(res, 400, 'bad_request');
+      assert.ok(res.closed, `closed after Transfer-Encoding: ${te}`);
+    }
+  });
+
+  test('a bare CR or a NUL inside a header gets 400 and the connection is closed', async () => {
+    for (const value of ['a\rb', 'a\x00b', 'x\r']) {
+      const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}X-Odd: ${value}\r\nX-After: 1\r\n\r\n`);
+      assertJsonError(res, 400, 'bad_request');
+      assert.ok(res.closed, `closed after ${JSON.stringify(value)}`);
+    }
+    const last = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}X-Odd: a\x00b\r\n\r\n`);
+    assertJsonError(last, 400, 'bad_request');
+    // control: trailing blanks and bare LF line ends are ordinary
+    const fine = await raw(port(), `GET /healthz HTTP/1.1\n${HOST.replace('\r', '')}X-A: b   \nX-B: c\n\n`, { closeWaitMs: 0 });
+    assert.equal(fine.status, 200, fine.raw.toString('latin1').slice(0, 200));
+  });
+
+  test('a non-numeric Content-Length is refused with 400 and a closed connection (answered by libmicrohttpd)', async () => {
+    const res = await raw(port(), post('Content-Length: abc\r\n'));
+    assert.equal(res.status, 400);
+    assert.ok(res.closed);
+  });
+
+  test('a chunked body gets 413 as soon as it passes 64 KiB, without waiting for its end', async () => {
+    const chunk = Buffer.from(`1000\r\n${'a'.repeat(4096)}\r\n`, 'latin1');
+    const head = `POST /api/auth/register HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const res = await raw(port(), head, {
+      timeoutMs: 10000,
+      then: (sent) => (sent < 64 * 1024 * 1024 ? chunk : null), // an endless body, as far as the server knows
+    });
+    assertJsonError(res, 413, 'payload_too_large');
+    assert.ok(res.sent < 24 * 1024 * 1024, `answered after ${res.sent} bytes, long before the client stopped`);
+    assert.ok(res.closed, 'closed');
+  });
+});
+
+describe('silent and half-closed clients', () => {
+  const fx = useServer();
+  const port = () => fx.server.port;
+
+  afterEach(async () => {
+    const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { closeWaitMs: 0 });
+    assert.equal(res.status, 200);
+  });
+
+  test('silent in the middle of the head or the body: dropped within 10 s; idle between requests: kept longer', async () => {
+    const head = raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}`, { timeoutMs: 25000 });
+    const body = raw(port(), `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"`, { timeoutMs: 25000 });
+    // a kept-alive connection that finished a request is idle, not silent mid-request
+    const idle = new Promise((resolve) => {
+      const sock = net.connect({ port: port(), host: '127.0.0.1' });
+      let got = '';
+      let second = false;
+      sock.on('connect', () => sock.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`));
+      sock.on('data', (d) => {
+        got += d.toString();
+        if (second && got.split('HTTP/1.1 200').length === 3) { sock.destroy(); resolve('answered'); }
+      });
+      setTimeout(() => { second = true; sock.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`); }, 13000);
+      sock.on('close', () => resolve(second ? 'closed after the second request was sent' : 'closed while idle'));
+    });
+    const [h, b, i] = await Promise.all([head, body, idle]);
+    for (const [what, res] of [['head', h], ['body', b]]) {
+      assert.equal(res.status, null, `${what}: no answer expected`);
+      assert.ok(res.closed, `${what}: dropped`);
+      assert.ok(res.ms >= 9000 && res.ms <= 12500, `${what}: dropped after ${res.ms} ms (10 s expected, not the 30 s idle timeout)`);
+    }
+    assert.equal(i, 'answered', 'an idle keep-alive connection outlives the 10 s of a silent request');
+  });
+
+  test('a client that half-closes in the middle of a request is dropped at once (within about 1 s)', async () => {
+    for (const partial of [
+      `GET /healthz HTTP/1.1\r\n${HOST}`,
+      `GET /healthz HTTP/1.1\r\n${HOST}X-A: 1\r\n`,
+      `GET /healthz HTTP/1.1\r\n${HOST}`,
+      `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em`,
+    ]) {
+      const res = await raw(port(), partial, { halfClose: true, timeoutMs: 5000 });
+      assert.ok(res.closed, 'dropped');
+      assert.ok(res.ms < 2500, `dropped after ${res.ms} ms, not after the 10 s of silence`);
+    }
+    // a whole request followed at once by the client's end is still answered
+    const whole = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { halfClose: true, closeWaitMs: 0 });
+    assert.equal(whole.status, 200);
+  });
+});
+
+describe('connections per address', () => {
+  test('beyond TODOD_MAX_CONNECTIONS_PER_ADDRESS one address\'s connections are closed at once; other addresses are served', async (t) => {
+    const server = await startServer({ env: { TODOD_MAX_CONNECTIONS_PER_ADDRESS: '20' } });
+    t.after(() => stopAndCheck(server));
+    const socks = [];
+    t.after(() => { for (const s of socks) s.destroy(); });
+    const states = await Promise.all(Array.from({ length: 30 }, () => new Promise((resolve) => {
+      const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+      socks.push(s);
+      let state = 'open';
+      s.on('close', () => { state = 'closed'; });
+      s.on('error', () => { state = 'closed'; });
+      s.on('connect', () => setTimeout(() => resolve(() => state), 500));
+    })));
+    await new Promise((r) => setTimeout(r, 300));
+    const closed = states.filter((st) => st() === 'closed').length;
+    assert.equal(closed, 10, `30 connections from 127.0.0.2 with a cap of 20: ${closed} closed at once`);
+    // another address, and the same address's open connections, are served
+    const other = await httpFrom(server.port, '127.0.0.3', 'GET', '/healthz');
+    assert.equal(other.status, 200);
+    const res = await raw(server.port, `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { closeWaitMs: 0 });
+    assert.equal(res.status, 200);
+    const open = socks.find((s) => !s.destroyed && s.readyState === 'open');
+    const viaOpen = await new Promise((resolve) => {
+      open.once('data', (d) => resolve(d.toString()));
+      open.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`);
+    });
+    assert.match(viaOpen, /^HTTP\/1\.1 200/);
+  });
+
+  test('TODOD_MAX_CONNECTIONS_PER_ADDRESS=0 means no cap; a bad value stops the server at start', async (t) => {
+    const server = await startServer({ env: { TODOD_MAX_CONNECTIONS_PER_ADDRESS: '0' } });
+    t.after(() => stopAndCheck(server));
+    const socks = await Promise.all(Array.from({ length: 40 }, () => new Promise((resolve) => {
+      const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => resolve(s));
+    })));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(socks.filter((s) => s.destroyed || s.readyState !== 'open').length, 0);
+    for (const s of socks) s.destroy();
+    for (const bad of ['-1', 'many', '99999999']) {
+      await assert.rejects(startServer({ env: { TODOD_MAX_CONNECTIONS_PER_ADDRESS: bad }, readyTimeoutMs: 5000 }),
+        /TODOD_MAX_CONNECTIONS_PER_ADDRESS/, `value ${JSON.stringify(bad)} is refused`);
+    }
+    await assert.rejects(startServer({ args: ['--max-connections-per-address', 'x'], readyTimeoutMs: 5000 }),
+      /TODOD_MAX_CONNECTIONS_PER_ADDRESS|max-connections-per-address/);
+  });
+});
+
+describe('connections near the global limit', () => {
+  test('4,300 idle connections from 20 addresses do not keep out a new client: the idle ones are closed oldest first', async (t) => {
+    const server = await startServer();
+    t.after(() => stopAndCheck(server));
+    const socks = [];
+    t.after(() => { for (const s of socks) s.destroy(); });
+    let closedEarly = 0;
+    for (let i = 0; i < 4300; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => new Promise((resolve) => {
+        const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress: `127.0.0.${2 + ((i + j) % 20)}` });
+        socks.push(s);
+        s.on('error', () => {});
+        s.on('close', () => { closedEarly++; resolve(); });
+        s.on('connect', resolve);
+      })));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const res = await raw(server.port, `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { timeoutMs: 5000, closeWaitMs: 0 });
+    assert.equal(res.status, 200, 'a new client is served');
+    assert.ok(res.ms < 2000, `in ${res.ms} ms`);
+    // the first connections (the oldest idle) were the ones closed
+    const firstClosed = socks.slice(0, 100).filter((s) => s.destroyed || s.readyState !== 'open').length;
+    const lastClosed = socks.slice(-100).filter((s) => s.destroyed || s.readyState !== 'open').length;
+    assert.ok(closedEarly >= 4300 - 4096, `${closedEarly} closed`);
+    assert.ok(firstClosed > lastClosed, `oldest closed first: ${firstClosed} of the first 100, ${lastClosed} of the last 100`);
+  });
+});
+
+describe('registrations per address', () => {
+  test('the default of 50 per hour: the 51st registration from one address gets 429 with Retry-After, before any hashing; another address is unaffected', async (t) => {
+    const server = await startServer({ env: { TODOD_REGISTER_MAX_PER_ADDRESS: undefined } });
+    t.after(() => stopAndCheck(server));
+    const reg = (from) => httpFrom(server.port, from, 'POST', '/api/auth/register',
+      { email: uniqueEmail('lim'), password: uniquePassword(), name: 'Lim' });
+    const times = [];
+    for (let i = 0; i < 50; i += 10) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => reg('127.0.0.2')));
+      for (const r of batch) { assert.equal(r.status, 201, r.text); times.push(r.ms); }
+    }
+    const limited = await reg('127.0.0.2');
+    assertError(limited, 429, 'rate_limited');
+    const retry = Number(limited.headers.get('retry-after'));
+    assert.ok(retry >= 1 && retry <= 3660, `Retry-After within the hour: ${retry}`);
+    assert.ok(limited.ms * 2 < Math.min(...times) || limited.ms < 20, `refused without hashing: ${limited.ms} ms vs ${Math.min(...times)} ms`);
+    const other = await reg('127.0.0.3');
+    assert.equal(other.status, 201, other.text);
+  });
+
+  test('TODOD_REGISTER_MAX_PER_ADDRESS sets it; a bad value stops the server at start', async (t) => {
+    const server = await startServer({ env: { TODOD_REGISTER_MAX_PER_ADDRESS: '2' } });
+    t.after(() => stopAndCheck(server));
+    const body = () => ({ email: uniqueEmail('lim'), password: uniquePassword(), name: 'Lim' });
+    assert.equal((await request(server.base, 'POST', '/api/auth/register', { json: body() })).status, 201);
+    assert.equal((await request(server.base, 'POST', '/api/auth/register', { json: body() })).status, 201);
+    assertError(await request(server.base, 'POST', '/api/auth/register', { json: body() }), 429, 'rate_limited');
+    for (const bad of ['0', '-5', 'lots']) {
+      await assert.rejects(startServer({ env: { TODOD_REGISTER_MAX_PER_ADDRESS: bad }, readyTimeoutMs: 5000 }),
+        /TODOD_REGISTER_MAX_PER_ADDRESS/);
+    }
+  });
+});
+
+describe('password hashing is shared fairly between addresses', () => {
+  const fx = useServer();
+
+  test('a flood of registrations from 127.0.0.2 gets 201 or 429 (never 503), and a login from 127.0.0.3 is not held behind it', async () => {
+    const user = await newUser(fx.base);
+    const port = fx.server.port;
+    const flood = Promise.all(Array.from({ length: 120 }, () => httpFrom(port, '127.0.0.2', 'POST', '/api/auth/register',
+      { email: uniqueEmail('flood'), password: uniquePassword(), name: 'Flood' })));
+    await new Promise((r) => setTimeout(r, 100));
+    const login = await httpFrom(port, '127.0.0.3', 'POST', '/api/auth/login', { email: user.email, password: user.password });
+    assert.equal(login.status, 200, login.text);
+    const results = await flood;
+    const statuses = new Set(results.map((r) => r.status));
+    assert.ok([...statuses].every((s) => s === 201 || s === 429), `flood statuses: ${[...statuses]}`);
+    const limited = results.filter((r) => r.status === 429);
+    assert.ok(limited.length > 0, 'one address cannot queue 120 hashes at once');
+    for (const r of limited) {
+      assert.equal(r.body.error.code, 'rate_limited');
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    }
+    const slowest = Math.max(...results.filter((r) => r.status === 201).map((r) => r.ms));
+    assert.ok(login.ms * 2 < slowest || login.ms < 1500, `login took ${login.ms} ms while the flood's slowest took ${slowest} ms`);
+  });
+
+  test('wrong-password logins from one address do not hold a correct login from another', async () => {
+    const user = await newUser(fx.base);
+    const victim = await newUser(fx.base);
+    const port = fx.server.port;
+    const flood = Promise.all(Array.from({ length: 40 }, (_, i) => httpFrom(port, '127.0.0.2', 'POST', '/api/auth/login',
+      { email: i % 2 ? victim.email : uniqueEmail('nobody'), password: 'wrong-password-123' })));
+    await new Promise((r) => setTimeout(r, 100));
+    const login = await httpFrom(port, '127.0.0.3', 'POST', '/api/auth/login', { email: user.email, password: user.password });
+    assert.equal(login.status, 200, login.text);
+    const results = await flood;
+    assert.ok(results.every((r) => [401, 429].includes(r.status)), `flood statuses: ${[...new Set(results.map((r) => r.status))]}`);
+    const slowest = Math.max(...results.map((r) => r.ms));
+    assert.ok(login.ms * 2 < slowest || login.ms < 1500, `login took ${login.ms} ms, the flood's slowest ${slowest} ms`);
+  });
+});

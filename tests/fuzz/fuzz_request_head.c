@@ -1,0 +1,131 @@
+/* fuzz_request_head.c: libFuzzer target for the edge checks of http/edge.c
+ * on raw request heads. The bytes are cut into lines at LF (a CR before it
+ * is the line end, as libmicrohttpd reads it) and each header line at its
+ * first colon, then fed to edge_head_add in order, as a connection feeds
+ * what libmicrohttpd parsed; the request line's target to
+ * edge_target_check. The verdict must agree with an independent reading:
+ * any CR, LF or NUL left in a name or value, two different Content-Length
+ * values, Content-Length with Transfer-Encoding, or a Transfer-Encoding
+ * other than chunked are refused; an accepted head is within the limit. */
+#include "core/limits.h"
+#include "http/edge.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond))                                                                                 \
+			abort();                                                                             \
+	} while (0)
+
+struct expect {
+	bool control;
+	bool length_conflict;
+	bool has_length, has_te, te_other;
+	const char *length;
+	size_t length_len;
+	size_t bytes;
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void trimmed(const char **s, size_t *n)
+{
+	while (*n && is_blank(**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && is_blank((*s)[*n - 1]))
+		(*n)--;
+}
+
+static void expect_field(struct expect *x, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	x->bytes += nlen + vlen + 4;
+	if (memchr(name, '\r', nlen) || memchr(name, '\0', nlen) || memchr(value, '\r', vlen) ||
+	    memchr(value, '\0', vlen))
+		x->control = true;
+	if (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0) {
+		trimmed(&value, &vlen);
+		if (!x->has_length) {
+			x->has_length = true;
+			x->length = value;
+			x->length_len = vlen;
+		} else if (vlen != x->length_len || memcmp(value, x->length, vlen) != 0) {
+			x->length_conflict = true;
+		}
+	} else if (nlen == 17 && strncasecmp(name, "Transfer-Encoding", 17) == 0) {
+		trimmed(&value, &vlen);
+		x->has_te = true;
+		if (vlen != 7 || strncasecmp(value, "chunked", 7) != 0)
+			x->te_other = true;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size;
+	struct edge_head h;
+	struct expect x = {0};
+	const char *message = NULL;
+	bool first = true;
+
+	edge_head_init(&h);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+		size_t len = (size_t)(line_end - p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (first) {
+			const char *sp1 = memchr(p, ' ', len);
+			const char *sp2 = NULL;
+			for (const char *q = p + len; sp1 && q > sp1 + 1; q--)
+				if (q[-1] == ' ') {
+					sp2 = q - 1;
+					break;
+				}
+			size_t target = sp1 ? (size_t)((sp2 && sp2 > sp1 ? sp2 : p + len) - sp1 - 1) : 0;
+			status ts = edge_target_check(target);
+			CHECK((ts == STATUS_URI_TOO_LONG) == (target > LIMIT_URI_BYTES));
+			first = false;
+		} else if (len == 0) {
+			break; /* the empty line: the body follows */
+		} else {
+			const char *colon = memchr(p, ':', len);
+			if (colon) {
+				const char *value = colon + 1;
+				size_t nlen = (size_t)(colon - p), vlen = len - nlen - 1;
+				while (vlen && is_blank(*value)) {
+					value++;
+					vlen--;
+				}
+				edge_head_add(&h, p, nlen, value, vlen);
+				expect_field(&x, p, nlen, value, vlen);
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+
+	status st = edge_head_check(&h, &message);
+	CHECK(st == STATUS_OK || st == STATUS_BAD_REQUEST || st == STATUS_HEADERS_TOO_LARGE);
+	CHECK(st == STATUS_OK || (message && *message));
+	bool ambiguous = x.control || x.length_conflict || (x.has_length && x.has_te) || x.te_other;
+	if (ambiguous)
+		CHECK(st == STATUS_BAD_REQUEST);
+	if (st == STATUS_OK)
+		CHECK(!ambiguous && x.bytes <= LIMIT_HEADER_BYTES);
+	if (!ambiguous)
+		CHECK((st == STATUS_HEADERS_TOO_LARGE) == (x.bytes > LIMIT_HEADER_BYTES));
+	return 0;
+}

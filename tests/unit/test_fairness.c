@@ -1,0 +1,158 @@
+/* test_fairness.c: unit tests for the per-address shares of core/: the
+ * hash queue (core/workpool.c) serves addresses round-robin and refuses an
+ * address over its share with STATUS_RATE_LIMITED, never STATUS_UNAVAILABLE
+ * while running; the hourly counter (core/addrlimit.c) allows max events
+ * per address in any hour, says when to retry, and keeps addresses apart. */
+#include "core/addrlimit.h"
+#include "core/workpool.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+/* ---- workpool ---------------------------------------------------------- */
+
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open;
+static char order[64];
+static size_t norder;
+
+/* The first job holds the only worker until the gate opens, so the rest
+ * queue up and their order of service can be read. */
+static void blocker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&gate_lock);
+	while (!gate_open)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void record(void *arg)
+{
+	pthread_mutex_lock(&gate_lock);
+	if (norder < sizeof(order) - 1)
+		order[norder++] = *(const char *)arg;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void round_robin_between_keys(void **state)
+{
+	static const char a = 'a', b = 'b';
+	workpool *p = NULL;
+
+	(void)state;
+	gate_open = 0;
+	norder = 0;
+	memset(order, 0, sizeof(order));
+	assert_int_equal(workpool_new(1, 64, 4, &p), STATUS_OK);
+	assert_int_equal(workpool_submit(p, "gate", blocker, NULL), STATUS_OK);
+	/* let the worker take the blocker before the others queue up */
+	struct timespec pause = {0, 50 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(workpool_submit(p, "10.0.0.1", record, (void *)&a), STATUS_OK);
+	/* over its share of 4: refused with 429's status, not 503's */
+	assert_int_equal(workpool_submit(p, "10.0.0.1", record, (void *)&a), STATUS_RATE_LIMITED);
+	assert_int_equal(workpool_submit(p, "10.0.0.2", record, (void *)&b), STATUS_OK);
+	assert_int_equal(workpool_submit(p, "10.0.0.2", record, (void *)&b), STATUS_OK);
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	workpool_free(p); /* runs every queued job first */
+	order[norder] = '\0';
+	/* b's jobs are not held behind all of a's: served in turn */
+	assert_int_equal(norder, 6);
+	assert_true(strcmp(order, "ababaa") == 0 || strcmp(order, "babaaa") == 0);
+}
+
+static void whole_queue_full_is_rate_limited(void **state)
+{
+	workpool *p = NULL;
+	char key[16];
+
+	(void)state;
+	gate_open = 0;
+	assert_int_equal(workpool_new(1, 4, 2, &p), STATUS_OK);
+	assert_int_equal(workpool_submit(p, "gate", blocker, NULL), STATUS_OK);
+	int accepted = 0;
+	for (int i = 0; i < 10; i++) {
+		key[0] = (char)('a' + i);
+		key[1] = '\0';
+		status st = workpool_submit(p, key, record, (void *)"x");
+		assert_true(st == STATUS_OK || st == STATUS_RATE_LIMITED);
+		accepted += st == STATUS_OK;
+	}
+	assert_true(accepted >= 3 && accepted <= 4);
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	workpool_free(p);
+	workpool_free(NULL);
+}
+
+/* ---- addrlimit ---------------------------------------------------------- */
+
+#define T0 ((int64_t)1700000000000) /* ms */
+
+static void allows_max_per_hour(void **state)
+{
+	addrlimit *l = NULL;
+	int64_t ra = 0;
+
+	(void)state;
+	assert_int_equal(addrlimit_new(0, &l), STATUS_INVALID);
+	assert_int_equal(addrlimit_new(3, &l), STATUS_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(addrlimit_take(l, "192.0.2.1", T0 + i * 1000, &ra), STATUS_OK);
+	assert_int_equal(addrlimit_take(l, "192.0.2.1", T0 + 5000, &ra), STATUS_RATE_LIMITED);
+	assert_true(ra >= 3590 && ra <= 3660);
+	/* another address is its own */
+	assert_int_equal(addrlimit_take(l, "192.0.2.2", T0 + 5000, &ra), STATUS_OK);
+	/* still refused 59 minutes later: no hour ever holds more than 3 */
+	assert_int_equal(addrlimit_take(l, "192.0.2.1", T0 + 59 * 60000, &ra), STATUS_RATE_LIMITED);
+	assert_true(ra >= 1 && ra <= 180);
+	/* and allowed again once the first ones are over an hour old */
+	assert_int_equal(addrlimit_take(l, "192.0.2.1", T0 + 62 * 60000, &ra), STATUS_OK);
+	addrlimit_free(l);
+	addrlimit_free(NULL);
+}
+
+static void many_addresses(void **state)
+{
+	addrlimit *l = NULL;
+	int64_t ra = 0;
+	char addr[32];
+
+	(void)state;
+	assert_int_equal(addrlimit_new(1, &l), STATUS_OK);
+	for (int i = 0; i < ADDRLIMIT_SLOTS * 2; i++) {
+		snprintf(addr, sizeof(addr), "10.%d.%d.%d", i >> 16 & 255, i >> 8 & 255, i & 255);
+		assert_int_equal(addrlimit_take(l, addr, T0 + i, &ra), STATUS_OK);
+	}
+	/* the most recent address is still remembered */
+	assert_int_equal(addrlimit_take(l, addr, T0 + ADDRLIMIT_SLOTS * 2, &ra), STATUS_RATE_LIMITED);
+	addrlimit_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(round_robin_between_keys),
+	    cmocka_unit_test(whole_queue_full_is_rate_limited),
+	    cmocka_unit_test(allows_max_per_hour),
+	    cmocka_unit_test(many_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
