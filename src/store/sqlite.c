@@ -1150,13 +1150,28 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 
 _Static_assert(STORE_VERSION_BYTES == WAL_HDR_BYTES, "a data version is one WAL index header");
 
+/* true when the database is in WAL mode: only then is there a WAL index. */
+static bool in_wal_mode(struct sqlite_conn *c)
+{
+	sqlite3_stmt *st = NULL;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+		wal = mode && strcmp((const char *)mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	return wal;
+}
+
 static bool wal_index_map(struct sqlite_conn *c)
 {
 	sqlite3_file *f = NULL;
 	volatile void *region = NULL;
 
 	/* a read transaction first, so SQLite has opened the WAL index */
-	if (sqlite3_exec(c->db, "PRAGMA schema_version", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(c->db, "PRAGMA schema_version", NULL, NULL, NULL) != SQLITE_OK || !in_wal_mode(c))
 		return false;
 	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
 	    !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
