@@ -3,6 +3,7 @@
  * caller's id from the token; a task of someone else is simply not found. */
 #include "api/api.h"
 #include "api/input.h"
+#include "api/list_cache.h"
 #include "api/query.h"
 #include "api/render.h"
 #include "core/clock.h"
@@ -88,6 +89,14 @@ void api_tasks_list(struct request *r)
 		fail(r, st, &e);
 		return;
 	}
+	/* the version is taken before the read: an answer kept under it can
+	 * only be older than a commit that changes it, never newer */
+	struct store_version v;
+	bool versioned = store_data_version(c, &v);
+	if (versioned && list_cache_get(r->caller.user_id, &q, &v, &b)) {
+		respond_json(r, 200, &b);
+		return;
+	}
 	struct list_writer w = {&b, true};
 	/* the whole answer is rendered into the buffer libmicrohttpd sends
 	 * (respond_json hands it over, no copy): sized once for a typical task */
@@ -106,6 +115,8 @@ void api_tasks_list(struct request *r)
 	buf_append_str(&b, ",\"offset\":");
 	buf_append_i64(&b, q.offset);
 	buf_append_char(&b, '}');
+	if (versioned && !buf_failed(&b))
+		list_cache_put(r->caller.user_id, &q, &v, b.data, b.len);
 	respond_json(r, 200, &b);
 }
 

@@ -163,6 +163,9 @@ struct sqlite_conn {
 	struct store_conn base; /* first: store.c sees only this */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
+	/* the WAL index's first region as SQLite maps it (sqlite_data_version);
+	 * it stays mapped while this connection is open */
+	const volatile unsigned char *wal_index;
 };
 
 static struct sqlite_conn *conn_of(struct store_conn *c)
@@ -1301,6 +1304,76 @@ const char *store_sqlite_list_sql(unsigned i, bool *search_index)
 	return stmt_sql[id];
 }
 
+/* The data version ------------------------------------------------------
+ *
+ * The WAL index (the -shm file every connection maps) begins with two copies
+ * of its 48-byte header (https://www.sqlite.org/walformat.html). Every
+ * commit, of any connection in any process, rewrites them before it returns
+ * (the frame count, frame checksums and salts change; a rewound WAL gets new
+ * salts), the second copy first: two equal copies with isInit set are one
+ * whole header, which SQLite itself reads in the same way, without a lock,
+ * to tell whether its cache is still good. */
+#define WAL_INDEX_REGION_BYTES 32768 /* SQLite's WALINDEX_PGSZ */
+#define WAL_HDR_BYTES 48
+#define WAL_HDR_VERSION 3007000u /* iVersion, the first u32 */
+#define WAL_HDR_IS_INIT 12       /* offset of the isInit byte */
+
+_Static_assert(STORE_VERSION_BYTES == WAL_HDR_BYTES, "a data version is one WAL index header");
+
+/* true when the database is in WAL mode: only then is there a WAL index. */
+static bool in_wal_mode(struct sqlite_conn *c)
+{
+	sqlite3_stmt *st = NULL;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+		wal = mode && strcmp((const char *)mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	return wal;
+}
+
+static bool wal_index_map(struct sqlite_conn *c)
+{
+	sqlite3_file *f = NULL;
+	volatile void *region = NULL;
+
+	/* a read transaction first, so SQLite has opened the WAL index */
+	if (sqlite3_exec(c->db, "PRAGMA schema_version", NULL, NULL, NULL) != SQLITE_OK || !in_wal_mode(c))
+		return false;
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+	    !f->pMethods || f->pMethods->iVersion < 2 || !f->pMethods->xShmMap)
+		return false;
+	if (f->pMethods->xShmMap(f, 0, WAL_INDEX_REGION_BYTES, 0, &region) != SQLITE_OK || !region)
+		return false;
+	c->wal_index = region;
+	return true;
+}
+
+static bool sqlite_data_version(struct store_conn *base, struct store_version *out)
+{
+	struct sqlite_conn *c = conn_of(base);
+	unsigned char first[WAL_HDR_BYTES], second[WAL_HDR_BYTES];
+	uint32_t version;
+
+	if (!c->wal_index && !wal_index_map(c))
+		return false;
+	for (size_t i = 0; i < WAL_HDR_BYTES; i++)
+		first[i] = c->wal_index[i];
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (size_t i = 0; i < WAL_HDR_BYTES; i++)
+		second[i] = c->wal_index[WAL_HDR_BYTES + i];
+	memcpy(&version, first, sizeof(version));
+	/* unequal copies: a commit is being written; take it as unknown */
+	if (memcmp(first, second, WAL_HDR_BYTES) != 0 || version != WAL_HDR_VERSION ||
+	    first[WAL_HDR_IS_INIT] != 1)
+		return false;
+	memcpy(out->b, first, WAL_HDR_BYTES);
+	return true;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.serialize_writes = true,
@@ -1324,4 +1397,5 @@ const struct store_ops store_sqlite_ops = {
 	.task_update = sqlite_task_update,
 	.task_delete = sqlite_task_delete,
 	.task_list = sqlite_task_list,
+	.data_version = sqlite_data_version,
 };

@@ -366,3 +366,8 @@ status store_task_list(store_conn *c, const char *user_id, const struct task_que
 		return STATUS_INVALID;
 	return c->ops->task_list(c, user_id, q, total, visit, arg);
 }
+
+bool store_data_version(store_conn *c, struct store_version *out)
+{
+	return c && out && c->ops->data_version && c->ops->data_version(c, out);
+}

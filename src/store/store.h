@@ -181,4 +181,17 @@ status store_task_delete(store_conn *c, const char *user_id, int64_t id);
 status store_task_list(store_conn *c, const char *user_id, const struct task_query *q, int64_t *total,
 		       task_visit_fn visit, void *arg);
 
+/* A mark of the database's content that changes with every commit, by any
+ * connection of any process, and is read without a transaction: an answer
+ * computed from the database after the mark was read may be reused for as
+ * long as the mark stays the same. Backends that can tell opt in (SQLite:
+ * the WAL index header); the others never do, and nothing is kept. */
+#define STORE_VERSION_BYTES 48
+struct store_version {
+	unsigned char b[STORE_VERSION_BYTES];
+};
+
+/* true with *out set when c's backend can tell now; false otherwise. */
+bool store_data_version(store_conn *c, struct store_version *out);
+
 #endif

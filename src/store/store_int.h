@@ -61,6 +61,9 @@ struct store_ops {
 	status (*task_delete)(struct store_conn *c, const char *user_id, int64_t id);
 	status (*task_list)(struct store_conn *c, const char *user_id, const struct task_query *q,
 			    int64_t *total, task_visit_fn visit, void *arg);
+	/* Optional (NULL: the backend cannot tell, nothing is kept): see
+	 * store_data_version. */
+	bool (*data_version)(struct store_conn *c, struct store_version *out);
 };
 
 /* The part of every connection that store.c sees. The backend sets ops;

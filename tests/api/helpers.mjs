@@ -127,7 +127,8 @@ export function pgUrl(name, template = PG_URL) {
   return template.replace('{db}', name);
 }
 
-function pgDatabaseFor(dataDir) {
+// The PostgreSQL URL of the server started on dataDir (PG_URL set).
+export function pgDatabaseFor(dataDir) {
   if (!pgDatabases.has(dataDir)) pgDatabases.set(dataDir, createPgDatabase());
   return pgUrl(pgDatabases.get(dataDir));
 }

@@ -896,6 +896,31 @@ static void test_task_list_paging(void **state)
 	assert_int_equal(v.count, 0);
 }
 
+/* The data version: steady while nothing commits, new after a commit of
+ * the writer or of any other connection. */
+static void test_data_version(void **state)
+{
+	struct fixture *f = *state;
+	struct store_version a, b;
+	sqlite3 *db;
+
+	add_user(f, "u1", "a@x.example");
+	assert_true(store_data_version(f->c, &a));
+	assert_true(store_data_version(f->c, &b));
+	assert_memory_equal(a.b, b.b, sizeof(a.b));
+	new_task(f, "u1", "one", NULL, false, 2000);
+	assert_true(store_data_version(f->c, &b));
+	assert_memory_not_equal(a.b, b.b, sizeof(a.b));
+	assert_true(store_data_version(f->c, &a));
+	assert_memory_equal(a.b, b.b, sizeof(a.b));
+	db = raw_open(f);
+	assert_int_equal(sqlite3_exec(db, "UPDATE tasks SET title = 'two'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(store_data_version(f->c, &b));
+	assert_memory_not_equal(a.b, b.b, sizeof(a.b));
+	assert_false(store_data_version(NULL, &b));
+}
+
 static void test_task_list_stops_and_checks(void **state)
 {
 	struct fixture *f = *state;
@@ -1102,6 +1127,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_task_list_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_list_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_list_paging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_list_stops_and_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_too_long_is_internal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_delete_cascades, setup, teardown),
