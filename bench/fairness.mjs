@@ -16,6 +16,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.resolve(ROOT, process.env.TODOD_BIN || 'build/todod');
@@ -84,7 +85,7 @@ function pct(values, p) {
 
 let unique = 0;
 async function phase(port, name, token, user, flood) {
-  const lat = { login: [], list: [], flood: [] };
+  const lat = { login: [], list: [] };
   const statuses = {};
   const deadline = Date.now() + SECONDS * 1000;
   const count = (what, res) => {
@@ -102,13 +103,37 @@ async function phase(port, name, token, user, flood) {
       count('list', res);
       if (res.status === 200) lat.list.push(res.ms);
     }),
-    flood ? loops(FLOOD, deadline, async () => {
-      const res = await flood();
-      count('flood', res);
-      lat.flood.push(res.ms);
+    flood ? runFlood({ port, kind: flood, deadline, email: user.email }).then((f) => {
+      for (const [k, v] of Object.entries(f.statuses)) statuses[`flood ${k}`] = v;
+      errors += f.errors;
     }) : Promise.resolve(),
   ]);
   return { name, lat, statuses };
+}
+
+// The flood from 127.0.0.2, FLOOD connections until the deadline, in a
+// worker thread; resolves to its answers by status.
+function runFlood(data) {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(fileURLToPath(import.meta.url), { workerData: data });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+async function floodWorker({ port, kind, deadline, email }) {
+  const statuses = {};
+  let failed = 0;
+  await loops(FLOOD, deadline, async () => {
+    const n = unique++;
+    const res = kind === 'register'
+      ? await call(port, '127.0.0.2', 'POST', '/api/auth/register', { email: `flood${n}-${deadline}@bench.example`, password: 'flood password 123', name: 'Flood' })
+      : await call(port, '127.0.0.2', 'POST', '/api/auth/login', { email: n % 2 ? email : `nobody${n}@bench.example`, password: 'wrong password 123' });
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    if (res.status === 0 || res.status >= 500) failed++;
+  });
+  for (const a of agents.values()) a.destroy();
+  parentPort.postMessage({ statuses, errors: failed });
 }
 
 const fmt = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
@@ -126,10 +151,8 @@ async function main() {
     console.error(`fairness: todod on 127.0.0.1:${port}; ${SECONDS}s per phase, ${READERS} readers, ${FLOOD} flooding connections`);
     const phases = [];
     phases.push(await phase(port, 'no flood', token, user, null));
-    phases.push(await phase(port, 'registration flood from 127.0.0.2', token, user, () => call(port, '127.0.0.2', 'POST',
-      '/api/auth/register', { email: `flood${unique++}@bench.example`, password: 'flood password 123', name: 'Flood' })));
-    phases.push(await phase(port, 'wrong-password flood from 127.0.0.2', token, user, () => call(port, '127.0.0.2', 'POST',
-      '/api/auth/login', { email: unique++ % 2 ? user.email : `nobody${unique}@bench.example`, password: 'wrong password 123' })));
+    phases.push(await phase(port, 'registration flood from 127.0.0.2', token, user, 'register'));
+    phases.push(await phase(port, 'wrong-password flood from 127.0.0.2', token, user, 'login'));
 
     const base = phases[0];
     console.log(`todod fairness: ${SECONDS}s per phase; correct logins from 127.0.0.3 (1 connection), list from 127.0.0.1 (${READERS}), flood from 127.0.0.2 (${FLOOD})`);
@@ -157,4 +180,5 @@ async function main() {
   process.exit(errors ? 1 : 0);
 }
 
-main().catch((err) => { console.error(`fairness: ${err.message}`); process.exit(1); });
+if (isMainThread) main().catch((err) => { console.error(`fairness: ${err.message}`); process.exit(1); });
+else floodWorker(workerData);

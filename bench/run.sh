@@ -315,8 +315,8 @@ measure_storm() { # conns: reads while another account logs in nonstop
 	local conns=$1 run="storm-c$1" url="http://127.0.0.1:$TODOD_PORT"
 	echo "bench: $run: login storm (-t$STORM_THREADS -c$STORM_CONNS) under the reads" >&2
 	start_sampler "$TMP/rss" "$TODOD_PID"
-	# Hash workers run at a lower priority (nice) than the reads: a login
-	# may wait for its share of the CPU, so the storm allows some seconds.
+	# A login waits for the hashes queued before it on todod's one hash
+	# worker (2 cores), so the storm allows some seconds.
 	wrk -t"$STORM_THREADS" -c"$STORM_CONNS" -d"$((WARMUP + DURATION + 2))s" --latency --timeout 10s \
 		-s "$ROOT/bench/lua/login.lua" "$url/api/auth/login" >"$OUT/wrk-$run-login.txt" 2>&1 &
 	STORM_PID=$!
@@ -458,7 +458,7 @@ for run in $RUNS; do
 	case "$run" in storm-*) count_errors "$run-login" ;; esac
 done
 # RSS at the target's connection count, apart from the storm, whose password
-# hashes each take argon2id's working memory (12 MiB) on top
+# hashes each take argon2id's working memory (7 MiB) on top
 RSS_MAX_KB=0
 for run in list-todod create toggle; do
 	kb=${R[$run-c$TARGET_RSS_CONNS.rss_kb]}

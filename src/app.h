@@ -15,6 +15,7 @@ struct app {
 	store *store;
 	workpool *hash_pool;
 	addrlimit *register_limit; /* registrations per client address per hour */
+	addrlimit *login_limit;    /* failed logins per client address, this process */
 	/* Every route served, one table per part (api/, web/), tried in order. */
 	const struct route_table *routes;
 	size_t nroutes;

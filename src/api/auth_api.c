@@ -272,6 +272,8 @@ static void login_finish(struct request *r)
 		respond_rate_limited(r, job->retry_after, job->queue_refused ? BUSY_LIMITED : SIGNIN_LIMITED);
 		return;
 	}
+	if (st == STATUS_INVALID_CREDENTIALS)
+		addrlimit_count(r->app->login_limit, r->client, now);
 	if (st == STATUS_OK)
 		st = store_conn_get(r->app->store, &c);
 	if (st == STATUS_OK && job->rehashed)
@@ -310,8 +312,18 @@ void api_login(struct request *r)
 		return;
 	}
 	st = input_login(r->body.data, r->body.len, &in, &e);
-	if (st == STATUS_OK)
-		st = store_conn_get(r->app->store, &c);
+	if (st != STATUS_OK)
+		goto failed;
+	/* An address over its failures is refused from memory, before the
+	 * database is asked anything: a flood of refused guesses costs the
+	 * service next to nothing. The database's count stays the rule (it
+	 * is shared by every instance); this one only answers first. */
+	if (addrlimit_check(r->app->login_limit, r->client, clock_now_ms(), &job->retry_after) ==
+	    STATUS_RATE_LIMITED) {
+		respond_rate_limited(r, job->retry_after, SIGNIN_LIMITED);
+		goto done;
+	}
+	st = store_conn_get(r->app->store, &c);
 	if (st != STATUS_OK)
 		goto failed;
 	key_of(job->email_key, "email:", in.email);

@@ -1,7 +1,9 @@
 /* password.c: argon2id hashing, verification and rehash checks on libsodium.
  * The cost parameters are set here and nowhere else: OWASP's argon2id
- * setting m = 12 MiB, t = 3, p = 1 (as strong as its m = 19 MiB, t = 2),
- * so that the hashes running at once stay within the memory budget. Hashes
+ * setting m = 7 MiB, t = 5, p = 1 (as strong as its m = 19 MiB, t = 2 and
+ * m = 12 MiB, t = 3: the same work, less memory), so that a hash running
+ * under load stays within the 32 MiB memory budget; measured on 2 cores,
+ * it is also a little faster than m = 12 MiB (fewer pages to fault in). Hashes
  * made with other parameters still verify (they are in the encoded hash)
  * and are redone at the next sign-in. Password length and content rules
  * are the caller's; so is wiping the password afterwards. */
@@ -10,8 +12,8 @@
 #include <sodium.h>
 #include <string.h>
 
-#define OPSLIMIT               3ULL                       /* argon2 t */
-#define MEMLIMIT               ((size_t)12 * 1024 * 1024) /* argon2 m, 12 MiB */
+#define OPSLIMIT               5ULL                       /* argon2 t */
+#define MEMLIMIT               ((size_t)7 * 1024 * 1024)  /* argon2 m, 7 MiB */
 
 _Static_assert(PASSWORD_HASH_BYTES >= crypto_pwhash_STRBYTES, "an encoded hash must fit");
 
@@ -19,7 +21,7 @@ status password_init(void)
 {
 	if (sodium_init() < 0)
 		return STATUS_INTERNAL;
-	/* Nothing to tune in the allocator: libsodium maps each hash's 12 MiB
+	/* Nothing to tune in the allocator: libsodium maps each hash's 7 MiB
 	 * with mmap and unmaps it when done, so it goes back to the system. */
 	return STATUS_OK;
 }

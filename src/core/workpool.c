@@ -1,7 +1,8 @@
 /* workpool.c: a fixed set of threads serving lanes of jobs, one lane per
- * key, round-robin. Workers run at nice WORKPOOL_NICE: a bounded share of
- * the CPU when the HTTP threads are busy (SCHED_IDLE gave them none, and a
- * sign-in under load waited seconds), all of it when they are not. */
+ * key, round-robin. Workers run at nice WORKPOOL_NICE, the HTTP threads'
+ * priority: what bounds hashing's share of the CPU is the number of workers
+ * (one on 2 cores), not a lower priority. SCHED_IDLE gave them nothing and
+ * nice 5 little, and a sign-in under load waited seconds either way. */
 #include "core/workpool.h"
 
 #include <pthread.h>
@@ -56,7 +57,7 @@ static void *worker(void *arg)
 {
 	workpool *p = arg;
 
-	/* Per-thread on Linux: only this worker gets the lower priority. */
+	/* Per-thread on Linux: only this worker's priority is set. */
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKPOOL_NICE);
 	for (;;) {
 		struct job j;

@@ -16,10 +16,9 @@ typedef struct workpool workpool;
 typedef void (*workpool_fn)(void *arg);
 
 #define WORKPOOL_KEY_BYTES 64 /* longer keys are cut */
-#define WORKPOOL_NICE 5       /* workers' nice level */
+#define WORKPOOL_NICE 0       /* workers' nice level: the HTTP threads' */
 
-/* Starts threads workers (at a lower CPU priority than the caller: nice
- * WORKPOOL_NICE) with room for queue_max waiting jobs in all, at most
+/* Starts threads workers (at nice WORKPOOL_NICE) with room for queue_max waiting jobs in all, at most
  * per_key_max of them for one key. *out is freed with workpool_free.
  * STATUS_NOMEM or STATUS_INTERNAL (threads could not start). */
 status workpool_new(unsigned threads, unsigned queue_max, unsigned per_key_max, workpool **out);

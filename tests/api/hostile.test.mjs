@@ -431,3 +431,31 @@ describe('password hashing is shared fairly between addresses', () => {
     assert.ok(login.ms * 2 < slowest || login.ms < 1500, `login took ${login.ms} ms, the flood's slowest ${slowest} ms`);
   });
 });
+
+describe('failed logins per address', () => {
+  const fx = useServer();
+
+  test('after 50 failures from 127.0.0.2 its logins get 429 with Retry-After at once, even right ones, without counting against the email; 127.0.0.3 is unaffected', async () => {
+    const user = await newUser(fx.base);
+    const port = fx.server.port;
+    const wrong = (from, email) => httpFrom(port, from, 'POST', '/api/auth/login', { email, password: 'wrong-password-123' });
+    const times = [];
+    for (let i = 0; i < 50; i += 10) {
+      const batch = await Promise.all(Array.from({ length: 10 }, () => wrong('127.0.0.2', uniqueEmail('spray'))));
+      for (const r of batch) { assertError(r, 401, 'invalid_credentials'); times.push(r.ms); }
+    }
+    const limited = await httpFrom(port, '127.0.0.2', 'POST', '/api/auth/login', { email: user.email, password: user.password });
+    assertError(limited, 429, 'rate_limited');
+    const retry = Number(limited.headers.get('retry-after'));
+    assert.ok(retry >= 1 && retry <= 16 * 60, `Retry-After within the 15-minute window: ${retry}`);
+    const refused = await Promise.all(Array.from({ length: 20 }, () => wrong('127.0.0.2', user.email)));
+    for (const r of refused) assertError(r, 429, 'rate_limited');
+    const fastest = Math.min(...times);
+    assert.ok(limited.ms * 2 < fastest || limited.ms < 20, `refused without hashing: ${limited.ms} ms vs ${fastest} ms`);
+    // the refused guesses did not count against the email (its limit is 5)
+    const ok = await httpFrom(port, '127.0.0.3', 'POST', '/api/auth/login', { email: user.email, password: user.password });
+    assert.equal(ok.status, 200, ok.text);
+    assertError(await wrong('127.0.0.3', uniqueEmail('other')), 401, 'invalid_credentials');
+    assert.equal((await httpFrom(port, '127.0.0.2', 'GET', '/healthz')).status, 200);
+  });
+});

@@ -129,6 +129,33 @@ static void allows_max_per_hour(void **state)
 	addrlimit_free(NULL);
 }
 
+static void check_and_count_in_a_window(void **state)
+{
+	addrlimit *l = NULL;
+	int64_t ra = 0;
+
+	(void)state;
+	assert_int_equal(addrlimit_new_window(2, 0, &l), STATUS_INVALID);
+	assert_int_equal(addrlimit_new_window(2, 61, &l), STATUS_INVALID);
+	assert_int_equal(addrlimit_new_window(2, 15, &l), STATUS_OK);
+	/* checking counts nothing, and an unknown address is allowed */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(addrlimit_check(l, "192.0.2.1", T0, &ra), STATUS_OK);
+	addrlimit_count(l, "192.0.2.1", T0);
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0 + 1000, &ra), STATUS_OK);
+	addrlimit_count(l, "192.0.2.1", T0 + 2000);
+	ra = 0;
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0 + 3000, &ra), STATUS_RATE_LIMITED);
+	assert_true(ra >= 14 * 60 && ra <= 16 * 60);
+	/* counting goes on past the limit (attempts already under way) */
+	addrlimit_count(l, "192.0.2.1", T0 + 4000);
+	assert_int_equal(addrlimit_check(l, "192.0.2.2", T0 + 3000, &ra), STATUS_OK);
+	/* still refused 14 minutes on, allowed once the window has passed */
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0 + 14 * 60000, &ra), STATUS_RATE_LIMITED);
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0 + 17 * 60000, &ra), STATUS_OK);
+	addrlimit_free(l);
+}
+
 static void many_addresses(void **state)
 {
 	addrlimit *l = NULL;
@@ -152,6 +179,7 @@ int main(void)
 	    cmocka_unit_test(round_robin_between_keys),
 	    cmocka_unit_test(whole_queue_full_is_rate_limited),
 	    cmocka_unit_test(allows_max_per_hour),
+	    cmocka_unit_test(check_and_count_in_a_window),
 	    cmocka_unit_test(many_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

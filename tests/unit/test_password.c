@@ -1,5 +1,5 @@
 /* test_password.c: unit tests for auth/password: argon2id hashes that verify,
- * carry a fresh salt and the current cost (m = 12 MiB, t = 3), refuse wrong
+ * carry a fresh salt and the current cost (m = 7 MiB, t = 5), refuse wrong
  * passwords and malformed hashes, and ask for a rehash when weaker. */
 #include "auth/password.h"
 
@@ -69,12 +69,12 @@ static void encodes_parameters(void **state)
 	(void)state;
 	assert_int_equal(password_hash(PW, strlen(PW), hash), STATUS_OK);
 	assert_memory_equal(hash, "$argon2id$v=19$", strlen("$argon2id$v=19$"));
-	m = strstr(hash, "$m=12288,");
+	m = strstr(hash, "$m=7168,");
 	assert_non_null(m);
 	t = strstr(m, ",t=");
 	assert_non_null(t);
 	t_cost = strtol(t + 3, &end, 10);
-	assert_true(t_cost == 3);
+	assert_true(t_cost == 5);
 	assert_true(*end == ',');
 	assert_non_null(strstr(end, ",p=1$"));
 }
@@ -100,6 +100,11 @@ static void rehash(void **state)
 	    crypto_pwhash_str_alg(earlier, PW, strlen(PW), 2, 19 * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13), 0);
 	assert_int_equal(password_verify(earlier, PW, strlen(PW)), STATUS_OK);
 	assert_int_equal(password_verify(earlier, "wrong-password", 14), STATUS_INVALID_CREDENTIALS);
+	assert_true(password_needs_rehash(earlier));
+	/* ... and so does one of the setting before this one (m = 12 MiB, t = 3) */
+	assert_int_equal(
+	    crypto_pwhash_str_alg(earlier, PW, strlen(PW), 3, 12 * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13), 0);
+	assert_int_equal(password_verify(earlier, PW, strlen(PW)), STATUS_OK);
 	assert_true(password_needs_rehash(earlier));
 
 	assert_int_equal(
