@@ -84,6 +84,7 @@ enum stmt_id {
 	STMT_TASK_INSERT,
 	STMT_TASK_GET,
 	STMT_TASK_UPDATE,
+	STMT_TASK_UPDATE_COMPLETED,
 	STMT_TASK_DELETE,
 	STMT_TASK_COUNTERS,
 	STMT_TASK_COUNT_SEARCH, /* 4 statements: COUNT_AT */
@@ -134,6 +135,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			     " ELSE completed END,"
 			     " updated_at = max(?7, updated_at + 1)"
 			     " WHERE id = ?1 AND user_id = ?2 RETURNING " TASK_COLUMNS,
+	/* A patch of completed alone, ?6 and ?7 as above: title and
+	 * description are not set, so neither their indexes nor the search
+	 * index's trigger are touched. */
+	[STMT_TASK_UPDATE_COMPLETED] = "UPDATE tasks SET"
+				       " completed = CASE ?6 WHEN 1 THEN 0 WHEN 2 THEN 1 WHEN 3 THEN 1 - completed"
+				       " ELSE completed END,"
+				       " updated_at = max(?7, updated_at + 1)"
+				       " WHERE id = ?1 AND user_id = ?2 RETURNING " TASK_COLUMNS,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2",
 	[STMT_TASK_COUNTERS] = "SELECT total, completed FROM task_counts WHERE user_id = ?1",
 	[COUNT_AT(SEARCH_SCAN, 0)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_SCAN),
@@ -1055,16 +1064,19 @@ static status sqlite_task_update(struct store_conn *base, const char *user_id, i
 	struct sqlite_conn *c = conn_of(base);
 	sqlite3_stmt *st = NULL;
 	struct task t;
-	status rv = stmt_get(c, STMT_TASK_UPDATE, &st);
+	bool text = p->title || p->set_description;
+	status rv = stmt_get(c, text ? STMT_TASK_UPDATE : STMT_TASK_UPDATE_COMPLETED, &st);
 	int rc = SQLITE_OK;
 
 	if (rv != STATUS_OK)
 		return rv;
 	bind_i64(st, 1, id, &rc);
 	bind_text(st, 2, user_id, &rc);
-	bind_text(st, 3, p->title, &rc);
-	bind_i64(st, 4, p->set_description, &rc);
-	bind_text(st, 5, p->set_description ? p->description : NULL, &rc);
+	if (text) {
+		bind_text(st, 3, p->title, &rc);
+		bind_i64(st, 4, p->set_description, &rc);
+		bind_text(st, 5, p->set_description ? p->description : NULL, &rc);
+	}
 	bind_i64(st, 6, p->completed, &rc);
 	bind_i64(st, 7, now, &rc);
 	rv = rc == SQLITE_OK ? task_row(st, &t) : status_of(rc);
