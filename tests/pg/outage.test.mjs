@@ -48,7 +48,7 @@ function mix(user, taskId, victimId, auth) {
 }
 
 // Sends n requests of the mix from WORKERS concurrent loops; resolves a
-// Map from "status code" to count.
+// Map from "status code" to count, and the slowest answer (ms) in "slowest".
 async function drive(user, taskId, victimId, n, auth = true) {
   const calls = mix(user, taskId, victimId, auth);
   const seen = new Map();
@@ -57,6 +57,7 @@ async function drive(user, taskId, victimId, n, auth = true) {
     while (next < n) {
       const i = next++;
       const res = await calls[i % calls.length]();
+      seen.slowest = Math.max(seen.slowest ?? 0, res.ms);
       const key = `${res.status} ${res.body?.error?.code ?? ''}`.trim();
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
@@ -67,8 +68,8 @@ async function drive(user, taskId, victimId, n, auth = true) {
 // Starts a server on a fresh database, warms it, stops PostgreSQL, drives
 // warm-up failures then `failed` measured ones, starts PostgreSQL again.
 // Resolves the RSS figures (bytes) and the ms until it served again.
-async function outage(options, failed) {
-  const server = await startServer({ ...options, env: { DATABASE_URL: pgUrl(createPgDatabase(), TEMPLATE) } });
+async function outage(options, failed, template = TEMPLATE) {
+  const server = await startServer({ ...options, env: { DATABASE_URL: pgUrl(createPgDatabase(), template) } });
   let down = false;
   try {
     const user = { ...(await newUser(server.base)), base: server.base };
@@ -88,7 +89,10 @@ async function outage(options, failed) {
     const rssDown = rssBytes(server.pid);
     const measured = await drive(user, task.id, task.id, failed);
     const rssAfter = rssBytes(server.pid);
-    for (const seen of [warm, measured]) assert.deepEqual([...seen], [['503 unavailable', seen.get('503 unavailable')]]);
+    for (const seen of [warm, measured]) {
+      assert.deepEqual([...seen], [['503 unavailable', seen.get('503 unavailable')]]);
+      assert.ok(seen.slowest < 5000, `a request took ${seen.slowest} ms while postgresql was down`);
+    }
     assert.equal(server.child.exitCode, null, 'todod exited while postgresql was down');
     assert.equal((await request(server.base, 'GET', '/healthz')).status, 200);
     assert.equal((await request(server.base, 'GET', '/readyz')).status, 503);
@@ -100,7 +104,7 @@ async function outage(options, failed) {
     const list = await request(server.base, 'GET', '/api/tasks?limit=1', { token: user.token });
     assert.equal(list.status, 200);
     assert.equal(list.body.total, before.body.total, 'a write refused while down was kept, or one made before was lost');
-    return { rssUp, rssDown, rssAfter, back };
+    return { rssUp, rssDown, rssAfter, back, slowest: Math.max(warm.slowest, measured.slowest) };
   } finally {
     if (down) pgCtl('start');
     await stopAndCheck(server);
@@ -112,12 +116,18 @@ const mib = (bytes) => `${(bytes / 1048576).toFixed(2)} MiB`;
 test(`${FAILED} requests while postgresql is down: all 503 unavailable, RSS grows less than ${mib(RSS_BOUND)}`, async (t) => {
   const r = await outage({}, FAILED);
   t.diagnostic(`RSS up ${mib(r.rssUp)}, down after 1000 failures ${mib(r.rssDown)}, after ${FAILED} more ${mib(r.rssAfter)} ` +
-    `(${r.rssAfter - r.rssDown} bytes); served again ${r.back} ms after the start`);
+    `(${r.rssAfter - r.rssDown} bytes); slowest 503 ${r.slowest} ms; served again ${r.back} ms after the start`);
   assert.ok(r.rssAfter - r.rssDown < RSS_BOUND, `RSS grew ${mib(r.rssAfter - r.rssDown)} over ${FAILED} failed requests`);
   assert.ok(r.rssAfter - r.rssUp < 2 * RSS_BOUND, `RSS grew ${mib(r.rssAfter - r.rssUp)} over the outage`);
 });
 
 test('the sanitizer build leaks nothing on the same outage', { skip: !existsSync(ASAN_BIN) && 'build/asan/todod not built (make asan)' }, async (t) => {
   const r = await outage({ bin: ASAN_BIN, asan: true }, 1000);
-  t.diagnostic(`served again ${r.back} ms after the start; no sanitizer report at exit`);
+  t.diagnostic(`slowest 503 ${r.slowest} ms; served again ${r.back} ms after the start; no sanitizer report at exit`);
+});
+
+test('through pgbouncer: the same outage answers 503 unavailable within 5 s, memory stays flat', async (t) => {
+  const r = await outage({}, 1000, process.env.TODOD_PG_BOUNCER_URL);
+  t.diagnostic(`RSS up ${mib(r.rssUp)}, down ${mib(r.rssDown)}, after 1000 more ${mib(r.rssAfter)}; slowest 503 ${r.slowest} ms; served again ${r.back} ms after the start`);
+  assert.ok(r.rssAfter - r.rssDown < RSS_BOUND);
 });
