@@ -71,7 +71,9 @@ EOF
 chmod 755 "$dir/pgctl"
 "$dir/pgctl" start >/dev/null
 
-# PgBouncer: every database, the servers' own password, transaction mode.
+# PgBouncer: every database, the servers' own password, transaction mode;
+# a failed server login is retried after 1 s (default 15 s), so a restarted
+# server is reached within the 5 s the fault tests allow.
 cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
 * = host=127.0.0.1 port=$pg_port user=todod password=$password
@@ -85,6 +87,7 @@ auth_file = $dir/userlist.txt
 pool_mode = transaction
 max_client_conn = 500
 default_pool_size = 20
+server_login_retry = 1
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 EOF

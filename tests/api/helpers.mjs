@@ -127,6 +127,23 @@ export function pgUrl(name, template = PG_URL) {
   return template.replace('{db}', name);
 }
 
+// Stops (immediately: a crash, as clients see it) or starts the throw-away
+// PostgreSQL server of scripts/pg-test.sh (TODOD_PG_CTL).
+export function pgCtl(action) {
+  const res = spawnSync(process.env.TODOD_PG_CTL, [action], { encoding: 'utf8' });
+  assert.equal(res.status, 0, `pg_ctl ${action}: ${res.stderr}`);
+}
+
+// Polls check every 50 ms; resolves the ms it took to hold, -1 after ms.
+export async function waitFor(check, ms) {
+  const started = Date.now();
+  while (Date.now() - started < ms) {
+    if (await check()) return Date.now() - started;
+    await sleep(50);
+  }
+  return -1;
+}
+
 // The PostgreSQL URL of the server started on dataDir (PG_URL set).
 export function pgDatabaseFor(dataDir) {
   if (!pgDatabases.has(dataDir)) pgDatabases.set(dataDir, createPgDatabase());
@@ -137,7 +154,8 @@ export function pgDatabaseFor(dataDir) {
 // for "listening on http://HOST:PORT" on stderr.
 // options: env (overrides; undefined/null removes a variable), dataDir (use
 // this directory and keep it), listen (null omits the flag), command (null
-// omits "serve"), args (appended), noDataDirFlag, readyTimeoutMs.
+// omits "serve"), args (appended), noDataDirFlag, readyTimeoutMs, bin (another
+// binary than TODOD_BIN), asan (bin is a sanitizer build: check its stderr).
 export async function startServer(options = {}) {
   const ownDir = options.dataDir === undefined;
   const dataDir = ownDir ? await mkdtemp(path.join(tmpdir(), 'todod-api-')) : options.dataDir;
@@ -151,7 +169,7 @@ export async function startServer(options = {}) {
   if (PG_URL && !(env && 'DATABASE_URL' in env) && !args.includes('--db')) {
     env = { ...env, DATABASE_URL: pgDatabaseFor(dataDir) };
   }
-  const child = spawn(BIN, args, {
+  const child = spawn(options.bin ?? BIN, args, {
     cwd: options.cwd ?? dataDir,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -227,7 +245,7 @@ export async function startServer(options = {}) {
           }
           result = { ...result, ms: Date.now() - started };
           await removeDir();
-          if (ASAN) {
+          if (ASAN || options.asan) {
             const found = sanitizerReports(stderr);
             assert.deepEqual(found, [], `sanitizer reported problems; stderr:\n${stderr.slice(-8000)}`);
           }

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  createPgDatabase, loginUser, newUser, pgUrl, request, sleep, startServer, stopAndCheck, uniqueEmail,
+  createPgDatabase, loginUser, newUser, pgCtl, pgUrl, request, sleep, startServer, stopAndCheck, uniqueEmail,
+  waitFor,
 } from '../api/helpers.mjs';
-import { spawnSync } from 'node:child_process';
 
 const TEMPLATE = process.env.TODOD_PG_URL;
 assert.ok(TEMPLATE, 'run under scripts/pg-test.sh (TODOD_PG_URL)');
@@ -121,20 +121,6 @@ function loadRun(user, servers) {
   };
 }
 
-function pgctl(action) {
-  const res = spawnSync(process.env.TODOD_PG_CTL, [action], { encoding: 'utf8' });
-  assert.equal(res.status, 0, `pg_ctl ${action}: ${res.stderr}`);
-}
-
-async function waitFor(check, ms) {
-  const started = Date.now();
-  while (Date.now() - started < ms) {
-    if (await check()) return Date.now() - started;
-    await sleep(50);
-  }
-  return -1;
-}
-
 async function allKept(user, server, ids) {
   const found = new Set();
   for (let offset = 0; ; offset += 100) {
@@ -151,7 +137,7 @@ test('postgresql stopped in a load run: 503 within 5 s, no hang; restarted: serv
   const user = await newUser(a.base);
   const load = loadRun(user, [a, b]);
   await sleep(500);
-  pgctl('stop');
+  pgCtl('stop');
   const down = Date.now();
   const unavailable = await waitFor(async () => {
     const res = await as(user, a)('GET', '/api/tasks');
@@ -161,7 +147,7 @@ test('postgresql stopped in a load run: 503 within 5 s, no hang; restarted: serv
   assert.equal((await request(a.base, 'GET', '/readyz')).status, 503);
   assert.equal((await request(a.base, 'GET', '/healthz')).status, 200);
   await sleep(Math.max(0, 1500 - (Date.now() - down)));
-  pgctl('start');
+  pgCtl('start');
   for (const server of [a, b]) {
     const back = await waitFor(async () => (await as(user, server)('GET', '/api/tasks')).status === 200, 5000);
     assert.ok(back >= 0, 'not serving within 5 s of the restart');
