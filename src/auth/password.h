@@ -1,5 +1,6 @@
 /* password.h: argon2id password hashing (libsodium).
- * Parameters are at or above OWASP's (m = 19 MiB, t = 2, p = 1). Each call
+ * Parameters are one of OWASP's equivalent settings (m = 7 MiB, t = 5, p = 1;
+ * password.c says why). Each call
  * costs tens of milliseconds: call only from the worker pool, never from an
  * HTTP thread. Knows nothing of users or HTTP. */
 #ifndef TODOD_PASSWORD_H
