@@ -98,7 +98,7 @@ node_modules/.package-lock.json: package-lock.json
 $(OUT)/gen/%.o: $(OUT)/gen/%.c | check-deps
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libtodod.a
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libtodod.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OUT)/libtodod.a $(LDLIBS) -lcmocka

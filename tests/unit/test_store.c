@@ -21,21 +21,13 @@
 #include "core/text.h"
 #include "store/store.h"
 
+#include "sqlite_fixture.h"
+
 #define USER_A     "00000000-0000-4000-8000-00000000000a"
 #define USER_B     "00000000-0000-4000-8000-00000000000b"
 #define WINDOW_MS  (15 * 60 * 1000LL)
 #define T0         1700000000000LL
 #define MAX_VISITS 256
-
-static char tmp_dir[] = "/tmp/todod-store-XXXXXX";
-static unsigned db_serial;
-
-struct fixture {
-	char path[256];
-	char url[300];
-	store *s;
-	store_conn *c;
-};
 
 /* What a list visitor saw. */
 struct visits {
@@ -43,62 +35,6 @@ struct visits {
 	int count;
 	int stop_after; /* 0: never stop */
 };
-
-/* fixture --------------------------------------------------------------- */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmp_dir);
-	struct dirent *e;
-	char path[512];
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmp_dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	return rmdir(tmp_dir);
-}
-
-static void fresh_path(struct fixture *f)
-{
-	snprintf(f->path, sizeof(f->path), "%s/t%u.db", tmp_dir, ++db_serial);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	fresh_path(f);
-	*state = f;
-	if (store_open(f->url, &f->s) != STATUS_OK || store_migrate(f->s) != STATUS_OK ||
-	    store_conn_get(f->s, &f->c) != STATUS_OK)
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_close(f->s);
-	free(f);
-	return 0;
-}
 
 /* helpers --------------------------------------------------------------- */
 
@@ -124,24 +60,6 @@ static void add_user(const struct fixture *f, const char *id, const char *email)
 
 	snprintf(sid, sizeof(sid), "sid-%s", id);
 	assert_int_equal(store_user_create(f->c, &u, sid, 1000000000000000LL), STATUS_OK);
-}
-
-/* todod_fold for raw connections: the triggers on tasks call it. */
-static void raw_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char *text = (const char *)sqlite3_value_text(argv[0]);
-	size_t len = (size_t)sqlite3_value_bytes(argv[0]), n = 0;
-	char *out;
-
-	(void)argc;
-	if (!text) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	out = malloc(len * 2 + 4);
-	assert_non_null(out);
-	assert_true(text_fold(out, len * 2 + 4, text, len, &n));
-	sqlite3_result_text(ctx, out, (int)n, free);
 }
 
 static sqlite3 *raw_open(const struct fixture *f)

@@ -20,97 +20,14 @@
 #include "core/embedded.h"
 #include "core/text.h"
 #include "store/store.h"
+
+#include "sqlite_fixture.h"
 #include "store/store_int.h"
 
 #define USER_A "00000000-0000-4000-8000-00000000000a"
 #define USER_B "00000000-0000-4000-8000-00000000000b"
 
-static char tmp_dir[] = "/tmp/todod-scale-XXXXXX";
-static unsigned db_serial;
-
-struct fixture {
-	char path[256];
-	char url[300];
-	store *s;
-	store_conn *c;
-};
-
-/* fixture --------------------------------------------------------------- */
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmp_dir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmp_dir);
-	struct dirent *e;
-	char path[512];
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmp_dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	return rmdir(tmp_dir);
-}
-
-static void fresh_path(struct fixture *f)
-{
-	snprintf(f->path, sizeof(f->path), "%s/s%u.db", tmp_dir, ++db_serial);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	fresh_path(f);
-	*state = f;
-	if (store_open(f->url, &f->s) != STATUS_OK || store_migrate(f->s) != STATUS_OK ||
-	    store_conn_get(f->s, &f->c) != STATUS_OK)
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	if (f->s)
-		store_close(f->s);
-	free(f);
-	return 0;
-}
-
 /* raw access ------------------------------------------------------------ */
-
-/* todod_fold for raw connections: the triggers on tasks call it. */
-static void raw_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char *text = (const char *)sqlite3_value_text(argv[0]);
-	size_t len = (size_t)sqlite3_value_bytes(argv[0]), n = 0;
-	char *out;
-
-	(void)argc;
-	if (!text) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	out = malloc(len * 2 + 4);
-	assert_non_null(out);
-	assert_true(text_fold(out, len * 2 + 4, text, len, &n));
-	sqlite3_result_text(ctx, out, (int)n, free);
-}
 
 static sqlite3 *raw_open(const char *path)
 {
