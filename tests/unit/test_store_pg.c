@@ -2,8 +2,9 @@
  * the throw-away server scripts/pg-test.sh starts (TODOD_PG_ADMIN_URL makes
  * the databases, TODOD_PG_URL names them); without them every test fails
  * (make test-pg runs this file, make unit leaves it out). Migrations
- * (twice, a newer schema refused), users, sessions, the login limit, tasks (isolation, updates, listing, search folding, totals,
- * paging), per-thread connections and reconnection after the server ends a
+ * (twice, a newer schema refused), users, sessions, the login limit,
+ * tasks (isolation, updates, listing, search folding, totals, paging),
+ * per-thread connections and reconnection after the server ends a
  * connection. Where store.h has no operation the test speaks libpq. */
 #include <setjmp.h>
 #include <stdarg.h>
