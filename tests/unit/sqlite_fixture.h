@@ -1,7 +1,8 @@
 /* sqlite_fixture.h: the SQLite store fixture of the store's unit tests
  * (test_store.c, test_store_scale.c): one temporary directory per run, a
- * freshly migrated database file per test, and todod_fold for connections
- * the tests open with sqlite3 directly (the triggers on tasks call it).
+ * freshly migrated database file per test, and connections the tests open
+ * with sqlite3 directly (raw_open, with todod_fold, which the triggers on
+ * tasks call; raw_query).
  * Include after cmocka.h and store/store.h. */
 #ifndef TODOD_TEST_SQLITE_FIXTURE_H
 #define TODOD_TEST_SQLITE_FIXTURE_H
@@ -97,6 +98,41 @@ static void raw_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	assert_non_null(out);
 	assert_true(text_fold(out, len * 2 + 4, text, len, &n));
 	sqlite3_result_text(ctx, out, (int)n, free);
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	                 SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_create_function_v2(db, "todod_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+	                                            NULL, raw_fold, NULL, NULL, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+/* The first column of the first row of sql with ?1 bound to param (when
+ * given), or -1 when there is no row. */
+static int64_t raw_query(const char *path, const char *sql, const char *param)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	int rc;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (param)
+		assert_int_equal(sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC), SQLITE_OK);
+	rc = sqlite3_step(st);
+	assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
 }
 
 #endif

@@ -62,40 +62,6 @@ static void add_user(const struct fixture *f, const char *id, const char *email)
 	assert_int_equal(store_user_create(f->c, &u, sid, 1000000000000000LL), STATUS_OK);
 }
 
-static sqlite3 *raw_open(const struct fixture *f)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_create_function_v2(db, "todod_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-						    raw_fold, NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
-	return db;
-}
-
-/* Runs sql with ?1 bound to param (when given); returns the first column of
- * the first row, or -1 when there is no row. */
-static int64_t raw_query(const struct fixture *f, const char *sql, const char *param)
-{
-	sqlite3 *db = raw_open(f);
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-	int rc;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (param)
-		assert_int_equal(sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC), SQLITE_OK);
-	rc = sqlite3_step(st);
-	assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static struct task new_task(const struct fixture *f, const char *user_id, const char *title,
 			    const char *description, bool completed, int64_t now)
 {
@@ -210,11 +176,11 @@ static void test_migrate_idempotent(void **state)
 
 	assert_int_equal(store_migrate(f->s), STATUS_OK);
 	assert_int_equal(store_migrate(f->s), STATUS_OK);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM schema_migrations", NULL),
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM schema_migrations", NULL),
 			 migrations_sqlite_count);
 	assert_int_equal(
-	    raw_query(f, "SELECT version FROM schema_migrations WHERE name = '001_init.sql'", NULL), 1);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'tasks'", NULL), 1);
+	    raw_query(f->path, "SELECT version FROM schema_migrations WHERE name = '001_init.sql'", NULL), 1);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM sqlite_schema WHERE name = 'tasks'", NULL), 1);
 	assert_int_equal(store_ping(f->c), STATUS_OK);
 }
 
@@ -246,7 +212,7 @@ static void test_migrate_concurrent_starters(void **state)
 		assert_int_equal(pthread_join(th[i], &rv), 0);
 		assert_int_equal((intptr_t)rv, STATUS_OK);
 	}
-	assert_int_equal(raw_query(&g, "SELECT count(*) FROM schema_migrations", NULL),
+	assert_int_equal(raw_query(g.path, "SELECT count(*) FROM schema_migrations", NULL),
 			 migrations_sqlite_count);
 }
 
@@ -283,8 +249,8 @@ static void test_user_duplicate_email(void **state)
 	assert_int_equal(store_user_create(f->c, &b, "sid-dup", 5000), STATUS_CONFLICT);
 	assert_int_equal(store_user_by_id(f->c, USER_B, &got), STATUS_NOT_FOUND);
 	assert_int_equal(store_session_check(f->c, "sid-dup", USER_B, 1000), STATUS_UNAUTHORIZED);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM sessions WHERE id = ?1", "sid-dup"), 0);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM users", NULL), 1);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM sessions WHERE id = ?1", "sid-dup"), 0);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM users", NULL), 1);
 
 	/* The connection is usable afterwards: nothing was left open. */
 	b = make_user(USER_B, "bob@example.com");
@@ -304,7 +270,7 @@ static void test_user_rejects_bad_fields(void **state)
 	assert_int_equal(store_user_create(f->c, &u, "", 5000), STATUS_INVALID);
 	memset(u.email, 'e', sizeof(u.email)); /* not terminated */
 	assert_int_equal(store_user_create(f->c, &u, "sid-1", 5000), STATUS_INVALID);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM users", NULL), 0);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM users", NULL), 0);
 }
 
 static void test_user_set_password_hash(void **state)
@@ -339,7 +305,7 @@ static void test_session_check(void **state)
 	assert_int_equal(store_session_revoke(f->c, "s2", 2000), STATUS_OK);
 	assert_int_equal(store_session_check(f->c, "s2", USER_A, 2000), STATUS_UNAUTHORIZED); /* revoked */
 	assert_int_equal(store_session_revoke(f->c, "s2", 3000), STATUS_OK);
-	assert_int_equal(raw_query(f, "SELECT revoked_at FROM sessions WHERE id = ?1", "s2"), 2000);
+	assert_int_equal(raw_query(f->path, "SELECT revoked_at FROM sessions WHERE id = ?1", "s2"), 2000);
 	assert_int_equal(store_session_revoke(f->c, "absent", 3000), STATUS_OK);
 	assert_int_equal(store_session_check(f->c, "s1", USER_A, 3000), STATUS_OK); /* others untouched */
 
@@ -361,11 +327,11 @@ static void test_session_create_prunes_dead(void **state)
 	/* A's expired and revoked sessions go; the live ones (with the one
 	 * add_user made) and B's stay. */
 	assert_int_equal(store_session_create(f->c, "new", USER_A, 3000, 9000), STATUS_OK);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM sessions WHERE user_id = ?1", USER_A), 3);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM sessions WHERE user_id = ?1", USER_A), 3);
 	assert_int_equal(store_session_check(f->c, "live", USER_A, 3000), STATUS_OK);
 	assert_int_equal(store_session_check(f->c, "new", USER_A, 3000), STATUS_OK);
 	assert_int_equal(store_session_check(f->c, "gone", USER_A, 3000), STATUS_UNAUTHORIZED);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM sessions WHERE user_id = ?1", USER_B), 2);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM sessions WHERE user_id = ?1", USER_B), 2);
 }
 
 /* login rate limit ---------------------------------------------------- */
@@ -387,14 +353,14 @@ static void test_login_reserve_counts(void **state)
 				 STATUS_OK);
 	assert_int_equal(retry, -1);
 	assert_true(attempt[0] != attempt[1] && attempt[1] != attempt[2]);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures", NULL), 6);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures", NULL), 6);
 
 	/* The fourth is refused until the first leaves the window. */
 	assert_int_equal(reserve(f, "e:ada", "c:1", T0 + 5500, 3, 100, &untouched, &retry),
 			 STATUS_RATE_LIMITED);
 	assert_int_equal(untouched, -7);
 	assert_int_equal(retry, (WINDOW_MS - 5500 + 999) / 1000);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures", NULL), 6);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures", NULL), 6);
 	assert_int_equal(reserve(f, "e:ada", "c:1", T0 + WINDOW_MS - 1, 3, 100, &untouched, &retry),
 			 STATUS_RATE_LIMITED);
 	assert_int_equal(retry, 1);
@@ -421,7 +387,7 @@ static int64_t row_exists(const struct fixture *f, int64_t id)
 	char text[32];
 
 	snprintf(text, sizeof(text), "%lld", (long long)id);
-	return raw_query(f, "SELECT count(*) FROM login_failures WHERE id = ?1", text);
+	return raw_query(f->path, "SELECT count(*) FROM login_failures WHERE id = ?1", text);
 }
 
 static void test_login_succeeded_clears(void **state)
@@ -434,9 +400,9 @@ static void test_login_succeeded_clears(void **state)
 	assert_int_equal(reserve(f, "e:bob", "c:1", T0 + 2, 3, 100, &a3, &retry), STATUS_OK);
 	assert_int_equal(store_login_succeeded(f->c, "e:ada", a2), STATUS_OK);
 
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures WHERE key = ?1", "e:ada"), 0);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures WHERE key = ?1", "e:bob"), 1);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures WHERE key = ?1", "c:1"), 2);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures WHERE key = ?1", "e:ada"), 0);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures WHERE key = ?1", "e:bob"), 1);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures WHERE key = ?1", "c:1"), 2);
 	/* a1's and a3's client rows remain; a2's is gone. */
 	assert_int_equal(row_exists(f, a2), 0);
 	assert_int_equal(row_exists(f, a1), 1);
@@ -459,13 +425,13 @@ static void test_login_window(void **state)
 	assert_int_equal(retry, (WINDOW_MS - 2000) / 1000);
 	/* The first failure has left: one slot again, and its row is gone. */
 	assert_int_equal(reserve(f, "e:ada", "c:1", T0 + WINDOW_MS, 2, 100, &attempt, &retry), STATUS_OK);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures WHERE at = 1700000000000", NULL),
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures WHERE at = 1700000000000", NULL),
 			 0);
 	assert_int_equal(reserve(f, "e:ada", "c:1", T0 + WINDOW_MS + 1, 2, 100, &attempt, &retry),
 			 STATUS_RATE_LIMITED);
 	assert_int_equal(retry, 1); /* the one at T0 + 1000 leaves at T0 + WINDOW + 1000 */
 	assert_int_equal(reserve(f, "e:ada", "c:1", T0 + 3 * WINDOW_MS, 2, 100, &attempt, &retry), STATUS_OK);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM login_failures", NULL), 2);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM login_failures", NULL), 2);
 	assert_int_equal(reserve(f, "", "c:1", T0, 2, 100, &attempt, &retry), STATUS_INVALID);
 }
 
@@ -831,7 +797,7 @@ static void test_data_version(void **state)
 	assert_memory_not_equal(a.b, b.b, sizeof(a.b));
 	assert_true(store_data_version(f->c, &a));
 	assert_memory_equal(a.b, b.b, sizeof(a.b));
-	db = raw_open(f);
+	db = raw_open(f->path);
 	assert_int_equal(sqlite3_exec(db, "UPDATE tasks SET title = 'two'", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_true(store_data_version(f->c, &b));
@@ -879,7 +845,7 @@ static void test_task_too_long_is_internal(void **state)
 	t = new_task(f, USER_A, "short", NULL, false, 1000);
 	memset(title, 'x', sizeof(title) - 1);
 	title[sizeof(title) - 1] = '\0';
-	assert_int_equal(raw_query(f, "UPDATE tasks SET title = ?1", title), -1);
+	assert_int_equal(raw_query(f->path, "UPDATE tasks SET title = ?1", title), -1);
 	memset(&got, 0x5a, sizeof(got));
 	untouched = got;
 	assert_int_equal(store_task_get(f->c, USER_A, t.id, &got), STATUS_INTERNAL);
@@ -895,10 +861,10 @@ static void test_user_delete_cascades(void **state)
 	add_user(f, USER_B, "bob@example.com");
 	a = new_task(f, USER_A, "a", NULL, false, 1000);
 	b = new_task(f, USER_B, "b", NULL, false, 1000);
-	assert_int_equal(raw_query(f, "DELETE FROM users WHERE id = ?1", USER_A), -1);
+	assert_int_equal(raw_query(f->path, "DELETE FROM users WHERE id = ?1", USER_A), -1);
 
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM tasks WHERE user_id = ?1", USER_A), 0);
-	assert_int_equal(raw_query(f, "SELECT count(*) FROM sessions WHERE user_id = ?1", USER_A), 0);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM tasks WHERE user_id = ?1", USER_A), 0);
+	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM sessions WHERE user_id = ?1", USER_A), 0);
 	assert_int_equal(store_task_get(f->c, USER_A, a.id, &got), STATUS_NOT_FOUND);
 	assert_int_equal(store_session_check(f->c, "sid-" USER_A, USER_A, 2000), STATUS_UNAUTHORIZED);
 	assert_int_equal(store_task_create(f->c, USER_A, "late", NULL, false, 2000, &got), STATUS_NOT_FOUND);

@@ -29,20 +29,6 @@
 
 /* raw access ------------------------------------------------------------ */
 
-static sqlite3 *raw_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-	                 SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_create_function_v2(db, "todod_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-	                                            NULL, raw_fold, NULL, NULL, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
-	return db;
-}
-
 static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = raw_open(path);
@@ -51,27 +37,6 @@ static void raw_exec(const char *path, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
 		fail_msg("%s: %s", sql, err ? err : "?");
 	sqlite3_close(db);
-}
-
-/* The first column of the first row of sql with ?1 bound to param (when
- * given), or -1 when there is no row. */
-static int64_t raw_query(const char *path, const char *sql, const char *param)
-{
-	sqlite3 *db = raw_open(path);
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-	int rc;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (param)
-		assert_int_equal(sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC), SQLITE_OK);
-	rc = sqlite3_step(st);
-	assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
 }
 
 /* helpers --------------------------------------------------------------- */
