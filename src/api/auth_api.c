@@ -95,10 +95,15 @@ static void job_run(void *arg)
 {
 	struct auth_job *job = arg;
 
-	if (job->kind == JOB_HASH)
+	if (job->kind == JOB_HASH) {
 		job->result = password_hash(job->password, job->password_len, job->hash);
-	else
+	} else {
+		/* The attempt's own store budget: the wait for a worker is the
+		 * hash queue's, not the database's. */
+		store_budget_begin(STORE_BUDGET_MS);
 		job->result = login_attempt(job);
+		store_budget_end();
+	}
 	sodium_memzero(job->password, sizeof(job->password));
 	request_resume(job->r);
 }

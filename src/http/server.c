@@ -453,7 +453,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (r->suspended) {
 		r->suspended = false;
+		store_budget_begin(STORE_BUDGET_MS);
 		r->resume(r);
+		store_budget_end();
 	} else if (!r->started) {
 		r->started = true;
 		on_headers(r, method);
@@ -470,7 +472,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	} else if (r->body_too_large) {
 		return MHD_NO; /* answered in the middle of the body: close */
 	} else if (!r->answered) {
+		/* One store budget for the whole handler, authentication included. */
+		store_budget_begin(STORE_BUDGET_MS);
 		on_request(r);
+		store_budget_end();
 	}
 	if (!r->answered && !r->suspended)
 		respond_error(r, STATUS_INTERNAL, message_for(STATUS_INTERNAL));

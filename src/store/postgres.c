@@ -3,11 +3,14 @@
  * from the fixed table below, prepared once per connection unless a
  * transaction-mode pooler (PgBouncer, Neon's "-pooler" host) rules named
  * statements out, when each runs as an unnamed extended-protocol statement.
- * Values only ever travel as bound parameters. Every wait is bounded: a
- * statement that has no answer within QUERY_TIMEOUT_MS drops its connection,
- * a lost connection is reopened by the next operation, and meanwhile the
- * operations answer STATUS_UNAVAILABLE. Each operation is one statement, so
- * it is its own transaction and holds through a pooler. */
+ * Values only ever travel as bound parameters. Every wait is bounded by the
+ * thread's store budget (store_budget_begin), connects and statements
+ * together: the connect is non-blocking and polled, each statement is sent
+ * asynchronously and its answer polled, against the same deadline; a
+ * statement without an answer by then drops its connection, a lost
+ * connection is reopened by a later operation, and meanwhile the operations
+ * answer STATUS_UNAVAILABLE. Each operation is one statement, so it is its
+ * own transaction and holds through a pooler. */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -22,7 +25,10 @@
 #include "core/embedded.h"
 #include "core/text.h"
 
-#define QUERY_TIMEOUT_MS 4000
+/* After a failed connect or a statement that ran out of time, the
+ * connection makes no new attempt for this long: the requests queued behind
+ * a wait that used up its budget on this thread answer at once instead of
+ * waiting out budgets of their own. */
 #define RECONNECT_PAUSE_MS 250
 /* pg_advisory_xact_lock(MIGRATION_LOCK, 0): one migrator at a time. */
 #define MIGRATION_LOCK "1952737636"
@@ -153,6 +159,7 @@ struct postgres_conn {
 	PGconn *pg;
 	struct pg_target target;
 	int64_t retry_at; /* no reconnect before this (ms clock) */
+	int64_t deadline; /* the current operation's end (ms clock): store_deadline_ms */
 	bool prepared[STMT_COUNT];
 };
 
@@ -209,9 +216,9 @@ static status target_parse(const char *url, struct pg_target *out)
 /* Logs a connection failure once per outage. libpq's messages name the host
  * and user, never the password; a message holding the password anyway (a
  * server echoing it) is withheld. */
-static void log_down(struct postgres_conn *c, const char *what)
+static void log_down(struct postgres_conn *c, const char *what, const char *why)
 {
-	const char *msg = c->pg ? PQerrorMessage(c->pg) : "out of memory";
+	const char *msg = why ? why : c->pg ? PQerrorMessage(c->pg) : "out of memory";
 	const char *password = c->pg ? PQpass(c->pg) : NULL;
 	size_t len = strcspn(msg, "\n");
 
@@ -235,25 +242,71 @@ static void ignore_notice(void *arg, const char *message)
 	(void)message;
 }
 
-/* Opens c->pg. libpq's own defaults are placed before the url, so any the
- * url names win: a bounded connect, TCP keepalives and user timeout, so a
- * dead peer is noticed within seconds. */
+/* Waits until the socket of pg is ready for events (or fails) or until
+ * deadline (ms clock): false when the deadline came first. */
+static bool wait_socket(PGconn *pg, short events, int64_t deadline)
+{
+	struct pollfd p = {.fd = PQsocket(pg), .events = events};
+
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+		int rc;
+
+		if (left <= 0 || p.fd < 0)
+			return false;
+		rc = poll(&p, 1, (int)left);
+		if (rc > 0)
+			return true;
+		if (rc == 0 || errno != EINTR)
+			return false;
+	}
+}
+
+/* Drives a started connection (PQconnectStartParams) to its end within
+ * c->deadline: libpq's own connect_timeout only bounds its blocking
+ * connect, so the deadline is ours. NULL reason when it is open. */
+static const char *connect_poll(struct postgres_conn *c)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	if (PQstatus(c->pg) == CONNECTION_BAD)
+		return PQerrorMessage(c->pg);
+	for (;;) {
+		if (st == PGRES_POLLING_OK)
+			return NULL;
+		if (st == PGRES_POLLING_FAILED)
+			return PQerrorMessage(c->pg);
+		/* The socket may change between calls (another address, a retry
+		 * without SSL), so wait_socket asks libpq for it each time. */
+		if (!wait_socket(c->pg, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, c->deadline))
+			return "no answer within the time budget";
+		st = PQconnectPoll(c->pg);
+	}
+}
+
+/* Opens c->pg within c->deadline. libpq's own defaults are placed before
+ * the url, so any the url names win: TCP keepalives and a user timeout, so
+ * a dead peer is noticed within seconds even between operations. A host
+ * name is resolved by libpq before the deadline applies (a numeric address
+ * or /etc/hosts costs nothing). */
 static status reconnect(struct postgres_conn *c)
 {
-	static const char *const keys[] = {"connect_timeout", "keepalives",     "keepalives_idle",
-					   "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-					   "application_name", "dbname", NULL};
-	const char *values[] = {"3", "1", "5", "2", "2", "4000", "todod", c->target.conninfo, NULL};
+	static const char *const keys[] = {"keepalives",       "keepalives_idle",  "keepalives_interval",
+					   "keepalives_count", "tcp_user_timeout", "application_name",
+					   "dbname",           NULL};
+	const char *values[] = {"1", "5", "2", "2", "4000", "todod", c->target.conninfo, NULL};
+	const char *failure;
 	int64_t now = mono_ms();
 
 	drop(c);
-	if (now < c->retry_at)
+	if (now < c->retry_at || now >= c->deadline)
 		return STATUS_UNAVAILABLE;
-	c->pg = PQconnectdbParams(keys, values, 1);
-	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
-		log_down(c, "cannot connect to postgresql");
+	c->pg = PQconnectStartParams(keys, values, 1);
+	failure = c->pg ? connect_poll(c) : "out of memory";
+	if (failure) {
+		log_down(c, "cannot connect to postgresql", failure);
 		drop(c);
-		c->retry_at = now + RECONNECT_PAUSE_MS;
+		c->retry_at = mono_ms() + RECONNECT_PAUSE_MS;
 		return STATUS_UNAVAILABLE;
 	}
 	/* Notices ("already exists, skipping") are not the log's business. */
@@ -287,7 +340,7 @@ static status status_of(struct postgres_conn *c, const PGresult *res)
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
-		log_down(c, "lost the postgresql connection");
+		log_down(c, "lost the postgresql connection", NULL);
 		drop(c);
 		return STATUS_UNAVAILABLE;
 	}
@@ -305,42 +358,25 @@ static status status_of(struct postgres_conn *c, const PGresult *res)
 	return STATUS_INTERNAL;
 }
 
-/* Waits for the socket to be readable (or writable) until deadline. */
-static bool wait_socket(PGconn *pg, bool for_write, int64_t deadline)
-{
-	struct pollfd p = {.fd = PQsocket(pg), .events = (short)(POLLIN | (for_write ? POLLOUT : 0))};
-
-	for (;;) {
-		int64_t left = deadline - mono_ms();
-		int rc;
-
-		if (left <= 0 || p.fd < 0)
-			return false;
-		rc = poll(&p, 1, (int)left);
-		if (rc > 0)
-			return true;
-		if (rc == 0 || errno != EINTR)
-			return false;
-	}
-}
-
-/* Collects the results of the query just sent, within QUERY_TIMEOUT_MS: the
- * first error, else the last result. NULL when the connection failed or
- * timed out (then it is dropped). */
+/* Collects the results of the query just sent, by c->deadline: the first
+ * error, else the last result. NULL when the connection failed or the
+ * deadline came (then it is dropped: its statement may still run on the
+ * server, but nothing waits for it, and it ends with the connection or by
+ * itself). */
 static PGresult *collect(struct postgres_conn *c)
 {
-	int64_t deadline = mono_ms() + QUERY_TIMEOUT_MS;
 	PGresult *keep = NULL, *res;
+	const char *why = NULL;
 	int flush;
 
 	while ((flush = PQflush(c->pg)) == 1)
-		if (!wait_socket(c->pg, true, deadline) || !PQconsumeInput(c->pg))
+		if (!wait_socket(c->pg, POLLIN | POLLOUT, c->deadline) || !PQconsumeInput(c->pg))
 			goto broken;
 	if (flush < 0)
 		goto broken;
 	for (;;) {
 		while (PQisBusy(c->pg))
-			if (!wait_socket(c->pg, false, deadline) || !PQconsumeInput(c->pg))
+			if (!wait_socket(c->pg, POLLIN, c->deadline) || !PQconsumeInput(c->pg))
 				goto broken;
 		res = PQgetResult(c->pg);
 		if (!res)
@@ -355,7 +391,13 @@ static PGresult *collect(struct postgres_conn *c)
 	return keep;
 broken:
 	PQclear(keep);
-	log_down(c, "postgresql did not answer");
+	if (mono_ms() >= c->deadline) {
+		/* Out of time: the next attempt waits, so requests queued behind
+		 * this one on its thread answer at once. */
+		why = "no answer within the time budget";
+		c->retry_at = mono_ms() + RECONNECT_PAUSE_MS;
+	}
+	log_down(c, "postgresql did not answer", why);
 	drop(c);
 	return NULL;
 }
@@ -431,8 +473,13 @@ static bool is_read(enum stmt_id id)
 static status exec(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
 {
 	bool reused = c->pg != NULL;
-	status rv = ensure_open(c);
+	status rv;
 
+	/* The budget is spent: answer without touching the connection. */
+	c->deadline = store_deadline_ms();
+	if (mono_ms() >= c->deadline)
+		return STATUS_UNAVAILABLE;
+	rv = ensure_open(c);
 	if (rv != STATUS_OK)
 		return rv;
 	rv = exec_once(c, id, n, params, out);
@@ -558,6 +605,7 @@ static status pg_conn_open(const char *url, struct store_conn **out)
 	if (!c)
 		return STATUS_NOMEM;
 	c->base.ops = &store_postgres_ops;
+	c->deadline = store_deadline_ms();
 	rv = target_parse(url, &c->target);
 	if (rv == STATUS_OK)
 		rv = reconnect(c);
@@ -574,6 +622,7 @@ struct pg_conn *postgres_connect(const char *url)
 	struct postgres_conn c = {0};
 	PGconn *pg = NULL;
 
+	c.deadline = store_deadline_ms();
 	if (target_parse(url, &c.target) == STATUS_OK && reconnect(&c) == STATUS_OK) {
 		pg = c.pg;
 		c.pg = NULL;
@@ -613,6 +662,7 @@ static status exec_sql(struct postgres_conn *c, const char *sql)
 	PGresult *res;
 	status rv;
 
+	c->deadline = store_deadline_ms();
 	if (!PQsendQuery(c->pg, sql))
 		return status_of(c, NULL);
 	res = collect(c);
@@ -634,6 +684,7 @@ static status query_i64(struct postgres_conn *c, const char *sql, int n, const c
 	PGresult *res;
 	status rv;
 
+	c->deadline = store_deadline_ms();
 	if (!PQsendQueryParams(c->pg, sql, n, NULL, params, NULL, NULL, 0))
 		return status_of(c, NULL);
 	res = collect(c);
@@ -698,7 +749,10 @@ static status pg_migrate(struct store_conn *base)
 {
 	struct postgres_conn *c = conn_of(base);
 	int64_t previous = 0, latest = 0;
-	status rv = ensure_open(c);
+	status rv;
+
+	c->deadline = store_deadline_ms();
+	rv = ensure_open(c);
 
 	for (unsigned i = 0; rv == STATUS_OK && i < migrations_postgres_count; i++) {
 		rv = migration_version(migrations_postgres[i].name, &latest);

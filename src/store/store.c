@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 static _Atomic uint64_t last_serial;
 
 /* This thread's connection to the store numbered serial. Serials are never
@@ -19,6 +21,24 @@ static _Thread_local struct {
 	uint64_t serial;
 	struct store_conn *conn;
 } cached;
+
+/* The end of this thread's budget (ms clock), 0 when it has none. */
+static _Thread_local int64_t budget_end;
+
+void store_budget_begin(int64_t ms)
+{
+	budget_end = clock_mono_us() / 1000 + (ms > 0 ? ms : 0);
+}
+
+void store_budget_end(void)
+{
+	budget_end = 0;
+}
+
+int64_t store_deadline_ms(void)
+{
+	return budget_end ? budget_end : clock_mono_us() / 1000 + STORE_BUDGET_MS;
+}
 
 static bool starts_with(const char *s, const char *prefix)
 {

@@ -102,6 +102,25 @@ status store_conn_get(store *s, store_conn **out);
  * STATUS_UNAVAILABLE. */
 status store_ping(store_conn *c);
 
+/* time budget ---------------------------------------------------------- */
+
+/* How long the store operations of one request may take together (ms),
+ * leaving a margin under the 5 s within which a request answers while the
+ * database is down. */
+#define STORE_BUDGET_MS 4000
+
+/* Starts this thread's budget: the operations it makes until
+ * store_budget_end answer within ms from now, all of them together
+ * (connects, statements, retries); one that cannot answers
+ * STATUS_UNAVAILABLE, and once the budget is spent the rest answer it at
+ * once. Without a budget each operation has STORE_BUDGET_MS of its own.
+ * The PostgreSQL backend keeps to it; SQLite's waits are bounded by its
+ * busy timeout instead. */
+void store_budget_begin(int64_t ms);
+
+/* Ends this thread's budget. */
+void store_budget_end(void);
+
 /* Every function below may also answer STATUS_INVALID for arguments out of
  * the ranges of limits.h, STATUS_UNAVAILABLE when the database is busy past
  * its timeout or failing, STATUS_NOMEM and STATUS_INTERNAL. */

@@ -90,6 +90,10 @@ struct store {
 	void *background; /* ops->background_start's, or NULL */
 };
 
+/* The end (ms, clock_mono_us / 1000) of an operation starting now: the
+ * thread's budget's (store_budget_begin), else now + STORE_BUDGET_MS. */
+int64_t store_deadline_ms(void);
+
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_postgres_ops;
 

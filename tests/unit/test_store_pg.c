@@ -4,19 +4,24 @@
  * (make test-pg runs this file, make unit leaves it out). Migrations
  * (twice, a newer schema refused), users, sessions, the login limit,
  * tasks (isolation, updates, listing, search folding, totals, paging),
- * per-thread connections and reconnection after the server ends a
- * connection. Where store.h has no operation the test speaks libpq. */
+ * per-thread connections, reconnection after the server ends a connection,
+ * and the time budget (a connect never answered, a statement kept
+ * waiting). Where store.h has no operation the test speaks libpq. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -389,6 +394,120 @@ static void test_connection_per_thread_and_reconnect(void **state)
 	assert_int_equal(list(f, USER_A, TASK_FILTER_ALL, TASK_SORT_CREATED, false, "", 10, 0, &v), 1);
 }
 
+/* ms on the monotonic clock */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A TCP port on 127.0.0.1 that takes connections (the kernel completes
+ * them into the backlog) and never answers: nothing accepts them. */
+static int silent_listener(int *port)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+/* A connect to a server that never answers ends with the budget, well
+ * before libpq's own waits would (no connect_timeout is given: without the
+ * budget it would wait for TCP to give up); the log says so without the
+ * password. */
+static void test_budget_bounds_a_connect_that_is_never_answered(void **state)
+{
+	char url[256], logged[1024] = "";
+	int port = 0, listener = silent_listener(&port), saved = dup(STDERR_FILENO);
+	FILE *log = tmpfile();
+	store *s = NULL;
+	int64_t started, took;
+	status st;
+	size_t n;
+
+	(void)state;
+	assert_non_null(log);
+	snprintf(url, sizeof(url), "postgresql://todod:budget-secret-7f3a@127.0.0.1:%d/todod", port);
+	fflush(stderr);
+	dup2(fileno(log), STDERR_FILENO);
+	store_budget_begin(300);
+	started = now_ms();
+	st = store_open(url, &s);
+	took = now_ms() - started;
+	store_budget_end();
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(log);
+	n = fread(logged, 1, sizeof(logged) - 1, log);
+	logged[n] = '\0';
+	fclose(log);
+	close(listener);
+
+	assert_int_equal(st, STATUS_UNAVAILABLE);
+	assert_null(s);
+	assert_true(took >= 250);
+	assert_true(took < 2500);
+	assert_non_null(strstr(logged, "cannot connect to postgresql: no answer within the time budget"));
+	assert_null(strstr(logged, "budget-secret-7f3a"));
+}
+
+/* A statement that cannot finish (its table is locked by another
+ * connection) ends with the budget and drops its connection; the budget
+ * being spent, the next operation is refused at once even though the
+ * database could now answer; after the budget, the connection is made
+ * again. A spent budget leaves a good connection as it is. */
+static void test_budget_bounds_statements_together(void **state)
+{
+	struct fixture *f = fixture_of(state);
+	struct task t, got;
+	PGconn *holder = PQconnectdb(f->url);
+	PGresult *res;
+	int64_t started;
+	status st = STATUS_UNAVAILABLE;
+
+	add_user(f, USER_A, "a@example.com");
+	t = new_task(f, USER_A, "before the lock", NULL, false, T0);
+	assert_int_equal(PQstatus(holder), CONNECTION_OK);
+	res = PQexec(holder, "BEGIN; LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE");
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+
+	store_budget_begin(400);
+	started = now_ms();
+	assert_int_equal(store_task_create(f->c, USER_A, "waits for the lock", NULL, false, T0, &got),
+			 STATUS_UNAVAILABLE);
+	assert_true(now_ms() - started >= 350);
+	res = PQexec(holder, "ROLLBACK");
+	PQclear(res);
+	assert_int_equal(store_task_get(f->c, USER_A, t.id, &got), STATUS_UNAVAILABLE);
+	assert_int_equal(store_ping(f->c), STATUS_UNAVAILABLE);
+	store_budget_end();
+	PQfinish(holder);
+
+	/* Reconnects once the pause after a failure is over. */
+	for (int i = 0; i < 100 && st != STATUS_OK; i++) {
+		st = store_task_get(f->c, USER_A, t.id, &got);
+		if (st != STATUS_OK)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(st, STATUS_OK);
+	assert_string_equal(got.title, "before the lock");
+
+	store_budget_begin(0);
+	assert_int_equal(store_ping(f->c), STATUS_UNAVAILABLE);
+	store_budget_end();
+	assert_int_equal(store_ping(f->c), STATUS_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +518,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tasks_crud_and_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_sorts_filters_search_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_per_thread_and_reconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_bounds_a_connect_that_is_never_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_budget_bounds_statements_together, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
