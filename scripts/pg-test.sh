@@ -7,7 +7,10 @@
 #   TODOD_PG_ADMIN_URL      postgresql://... to the maintenance database
 #   TODOD_PG_URL            direct, with {db} where a database name goes
 #   TODOD_PG_BOUNCER_URL    through PgBouncer (prepare=off), with {db}
-#   TODOD_PG_CTL            a script: "stop" (immediate) or "start" the server
+#   TODOD_PG_CTL            a script: "stop" (immediate) or "start" the server,
+#                           "freeze" it (SIGSTOP to the postmaster and its
+#                           children: it takes connections and never answers)
+#                           or "thaw" it (SIGCONT)
 # Exit status: COMMAND's.
 set -eu
 
@@ -38,6 +41,7 @@ stop_all() {
 	if [ -f "$dir/pgbouncer.pid" ]; then
 		kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true
 	fi
+	[ -x "$dir/pgctl" ] && "$dir/pgctl" thaw >/dev/null 2>&1 || true
 	as_db "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
 	if [ "$rc" != 0 ] && [ -f "$dir/postgres.log" ]; then
 		echo "pg-test.sh: last lines of the postgresql log:" >&2
@@ -59,13 +63,18 @@ rm -f "$dir/pwfile"
 
 cat >"$dir/pgctl" <<EOF
 #!/bin/sh
-# stop: immediate shutdown (a crash, as far as clients can tell); start.
+# stop: immediate shutdown (a crash, as far as clients can tell); start;
+# freeze: the server hangs (the kernel still completes connections into its
+# backlog); thaw.
 set -e
+server_pids() { pid=\$(head -n 1 "$dir/data/postmaster.pid"); echo "\$pid" \$(ps -o pid= --ppid "\$pid"); }
 case "\$1" in
 stop) $( [ "$(id -u)" = 0 ] && echo "runuser -u postgres --" ) "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop ;;
 start) $( [ "$(id -u)" = 0 ] && echo "runuser -u postgres --" ) "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \\
 	-o "-k $dir -h 127.0.0.1 -p $pg_port -c fsync=off -c max_connections=300" start ;;
-*) echo "usage: pgctl stop|start" >&2; exit 2 ;;
+freeze) kill -STOP \$(server_pids) ;;
+thaw) kill -CONT \$(server_pids) ;;
+*) echo "usage: pgctl stop|start|freeze|thaw" >&2; exit 2 ;;
 esac
 EOF
 chmod 755 "$dir/pgctl"
