@@ -197,7 +197,48 @@ static void respond_rate_limited(struct request *r, int64_t retry_after, const c
 	respond_error(r, STATUS_RATE_LIMITED, message);
 }
 
+/* "prefix" + value, cut to KEY_BYTES: a key of the store's limits. */
+static void key_of(char out[KEY_BYTES], const char *prefix, const char *value)
+{
+	size_t p = strlen(prefix), v = strnlen(value, KEY_BYTES - p - 1);
+
+	memcpy(out, prefix, p);
+	memcpy(out + p, value, v);
+	out[p + v] = '\0';
+}
+
 /* register ------------------------------------------------------------- */
+
+/* Takes one of the address's registrations of the hour, before any
+ * hashing. When several processes share the database its count is the
+ * rule (store_address_take) and this process's memory only refuses first:
+ * its own registrations, and an address the database refused until the
+ * database's retry time, so a flood asks the database once per process.
+ * Otherwise (SQLite, one process) the memory is the rule. */
+static status register_take(struct request *r, int64_t *retry_after)
+{
+	const struct app *app = r->app;
+	int64_t now = clock_now_ms();
+	char key[KEY_BYTES];
+	store_conn *c;
+	status st;
+
+	if (!store_counts_addresses(app->store))
+		return addrlimit_take(app->register_limit, r->client, now, retry_after);
+	st = addrlimit_check(app->register_limit, r->client, now, retry_after);
+	if (st == STATUS_OK)
+		st = store_conn_get(app->store, &c);
+	if (st != STATUS_OK)
+		return st;
+	key_of(key, "register:", r->client);
+	st = store_address_take(c, key, now, LIMIT_REGISTER_WINDOW_S * 1000LL, app->cfg->register_max_per_address,
+				retry_after);
+	if (st == STATUS_RATE_LIMITED)
+		addrlimit_block(app->register_limit, r->client, now + *retry_after * 1000);
+	else if (st == STATUS_OK)
+		addrlimit_count(app->register_limit, r->client, now);
+	return st;
+}
 
 static void register_finish(struct request *r)
 {
@@ -250,10 +291,14 @@ void api_register(struct request *r)
 	}
 	/* The address's hourly allowance, before any hashing. */
 	int64_t retry_after = 1;
-	if (addrlimit_take(r->app->register_limit, r->client, clock_now_ms(), &retry_after) != STATUS_OK) {
+	st = register_take(r, &retry_after);
+	if (st != STATUS_OK) {
 		sodium_memzero(&job->reg, sizeof(job->reg));
 		job_free(job);
-		respond_rate_limited(r, retry_after, "too many registrations from this address, try again later");
+		if (st == STATUS_RATE_LIMITED)
+			respond_rate_limited(r, retry_after, "too many registrations from this address, try again later");
+		else
+			fail(r, st, NULL);
 		return;
 	}
 	job->kind = JOB_HASH;
@@ -294,13 +339,31 @@ static void login_finish(struct request *r)
 	respond_session(r, 200, &job->user, sid);
 }
 
-static void key_of(char out[KEY_BYTES], const char *prefix, const char *value)
-{
-	size_t p = strlen(prefix), v = strnlen(value, KEY_BYTES - p - 1);
+/* The address this thread last asked about in learn_address_refusal, and
+ * when. */
+static _Thread_local struct {
+	char client[sizeof(((struct request *)0)->client)];
+	int64_t at_ms;
+} last_asked;
 
-	memcpy(out, prefix, p);
-	memcpy(out + p, value, v);
-	out[p + v] = '\0';
+/* The database refused a login: when the address itself is over its
+ * failures (not only the email), this process refuses it from memory until
+ * the database's retry time, so a flood spread over several instances is
+ * soon refused without asking the database. One key given as both keys
+ * counts the address alone. A thread asks about one address at most once a
+ * second, so refusals for an email alone cost that question rarely. */
+static void learn_address_refusal(struct request *r, store_conn *c, const char *client_key)
+{
+	int max = r->app->cfg->login_max_failures_client;
+	int64_t now = clock_now_ms(), retry_after = 0;
+
+	if (now - last_asked.at_ms < 1000 && strcmp(last_asked.client, r->client) == 0)
+		return;
+	memcpy(last_asked.client, r->client, sizeof(last_asked.client));
+	last_asked.at_ms = now;
+	if (store_login_reserve(c, client_key, client_key, now, LIMIT_LOGIN_WINDOW_S * 1000LL, max, max, NULL,
+				&retry_after) == STATUS_RATE_LIMITED)
+		addrlimit_block(r->app->login_limit, r->client, now + retry_after * 1000);
 }
 
 void api_login(struct request *r)
@@ -322,7 +385,9 @@ void api_login(struct request *r)
 	/* An address over its failures is refused from memory, before the
 	 * database is asked anything: a flood of refused guesses costs the
 	 * service next to nothing. The database's count stays the rule (it
-	 * is shared by every instance); this one only answers first. */
+	 * is shared by every instance); this one only answers first, from
+	 * this process's failures and the refusals it learned from the
+	 * database (learn_address_refusal). */
 	if (addrlimit_check(r->app->login_limit, r->client, clock_now_ms(), &job->retry_after) ==
 	    STATUS_RATE_LIMITED) {
 		respond_rate_limited(r, job->retry_after, SIGNIN_LIMITED);
@@ -336,6 +401,7 @@ void api_login(struct request *r)
 	st = store_login_reserve(c, job->email_key, job->client_key, clock_now_ms(), LIMIT_LOGIN_WINDOW_S * 1000LL,
 				 cfg->login_max_failures, cfg->login_max_failures_client, NULL, &job->retry_after);
 	if (st == STATUS_RATE_LIMITED) {
+		learn_address_refusal(r, c, job->client_key);
 		respond_rate_limited(r, job->retry_after, SIGNIN_LIMITED);
 		goto done;
 	}

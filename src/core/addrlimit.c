@@ -1,5 +1,6 @@
 /* addrlimit.c: a table of addresses, each with 61 per-minute counters
- * stamped with their minute; a counter older than the window reads as 0.
+ * stamped with their minute (a counter older than the window reads as 0)
+ * and the end of a refusal learned from elsewhere.
  * One lock: an event costs a hash and a few comparisons. */
 #include "core/addrlimit.h"
 
@@ -16,6 +17,7 @@ struct slot {
 	int64_t minute[MINUTES];     /* which minute each counter counts */
 	uint32_t count[MINUTES];
 	int64_t last_seen_ms;
+	int64_t blocked_until_ms; /* addrlimit_block's, 0 when never */
 };
 
 struct addrlimit {
@@ -97,6 +99,11 @@ static status over(const addrlimit *l, const struct slot *s, int64_t now_ms, int
 	int64_t oldest = minute;
 	uint64_t total = 0;
 
+	if (now_ms < s->blocked_until_ms) {
+		int64_t left = s->blocked_until_ms - now_ms;
+		*retry_after = left > 1000 ? (left + 999) / 1000 : 1;
+		return STATUS_RATE_LIMITED;
+	}
 	for (unsigned i = 0; i < MINUTES; i++) {
 		if (s->count[i] && s->minute[i] >= first) {
 			total += s->count[i];
@@ -151,6 +158,15 @@ void addrlimit_count(addrlimit *l, const char *address, int64_t now_ms)
 {
 	pthread_mutex_lock(&l->lock);
 	count(find(l, address, true), now_ms);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void addrlimit_block(addrlimit *l, const char *address, int64_t until_ms)
+{
+	pthread_mutex_lock(&l->lock);
+	struct slot *s = find(l, address, true);
+	if (until_ms > s->blocked_until_ms)
+		s->blocked_until_ms = until_ms;
 	pthread_mutex_unlock(&l->lock);
 }
 

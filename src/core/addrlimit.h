@@ -1,5 +1,5 @@
 /* addrlimit.h: events per client address in a sliding hour (or a
- * shorter window), in memory.
+ * shorter window), in memory, and refusals learned from elsewhere.
  * Counts are kept per minute (61 of them, so a full hour is always
  * covered: never more than max in any 3600 s), for up to ADDRLIMIT_SLOTS
  * addresses; when the table is full, the address seen least recently is
@@ -34,6 +34,13 @@ status addrlimit_check(addrlimit *l, const char *address, int64_t now_ms, int64_
 
 /* Counts one event for address at now_ms, whatever the count already is. */
 void addrlimit_count(addrlimit *l, const char *address, int64_t now_ms);
+
+/* Refuses address until until_ms whatever its count: addrlimit_take and
+ * addrlimit_check answer STATUS_RATE_LIMITED, *retry_after the whole
+ * seconds left (at least 1). For what a count kept elsewhere (the database,
+ * shared by every instance) said, so that the next refusals cost no
+ * question. A later until_ms extends it, an earlier one changes nothing. */
+void addrlimit_block(addrlimit *l, const char *address, int64_t until_ms);
 
 /* Accepts NULL. */
 void addrlimit_free(addrlimit *l);

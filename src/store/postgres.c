@@ -70,6 +70,7 @@ enum stmt_id {
 	STMT_SESSION_REVOKE,
 	STMT_LOGIN_RESERVE,
 	STMT_LOGIN_SUCCEEDED,
+	STMT_ADDRESS_TAKE,
 	STMT_TASK_INSERT,
 	STMT_TASK_GET,
 	STMT_TASK_UPDATE,
@@ -112,6 +113,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_LOGIN_RESERVE] = "SELECT attempt, wait_ms FROM todod_login_reserve($1, $2, $3, $4, $5, $6, $7)",
 	[STMT_LOGIN_SUCCEEDED] = "WITH k AS (DELETE FROM login_failures WHERE key = $1)"
 				 " DELETE FROM login_failures WHERE id = $2",
+	[STMT_ADDRESS_TAKE] = "SELECT wait_ms FROM todod_address_take($1, $2, $3, $4)",
 	[STMT_TASK_INSERT] = "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at,"
 			     " title_fold, description_fold) VALUES ($1, $2, $3, $4, $5, $5, $6, $7)"
 			     " RETURNING " TASK_COLUMNS,
@@ -886,6 +888,28 @@ static status pg_login_succeeded(struct store_conn *base, const char *email_key,
 	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
 }
 
+/* limits per client address ---------------------------------------------- */
+
+/* One call of todod_address_take (002_address_limits.sql). */
+static status pg_address_take(struct store_conn *base, const char *key, int64_t now, int64_t window, int max,
+			      int64_t *retry_after)
+{
+	char n_text[I64_BYTES], w_text[I64_BYTES], m_text[I64_BYTES];
+	const char *params[4] = {key, i64_text(n_text, now), i64_text(w_text, window), i64_text(m_text, max)};
+	PGresult *res = NULL;
+	int64_t wait_ms = 0;
+	status rv = exec(conn_of(base), STMT_ADDRESS_TAKE, 4, params, &res);
+
+	if (rv == STATUS_OK)
+		rv = PQntuples(res) == 1 ? column_i64(res, 0, 0, &wait_ms) : STATUS_INTERNAL;
+	if (rv == STATUS_OK && wait_ms > 0) {
+		*retry_after = (wait_ms + 999) / 1000;
+		rv = STATUS_RATE_LIMITED;
+	}
+	PQclear(res);
+	return rv;
+}
+
 /* tasks ------------------------------------------------------------------- */
 
 #define TITLE_FOLD_BYTES (2 * LIMIT_TITLE_BYTES + 4)
@@ -1093,6 +1117,7 @@ const struct store_ops store_postgres_ops = {
 	.session_revoke = pg_session_revoke,
 	.login_reserve = pg_login_reserve,
 	.login_succeeded = pg_login_succeeded,
+	.address_take = pg_address_take,
 	.task_create = pg_task_create,
 	.task_get = pg_task_get,
 	.task_update = pg_task_update,

@@ -338,6 +338,24 @@ status store_login_succeeded(store_conn *c, const char *email_key, int64_t attem
 	return write_end(c, w->ops->login_succeeded(w, email_key, attempt));
 }
 
+/* limits per client address ------------------------------------------ */
+
+bool store_counts_addresses(const store *s)
+{
+	return s && s->ops->address_take;
+}
+
+status store_address_take(store_conn *c, const char *key, int64_t now, int64_t window, int max,
+			  int64_t *retry_after)
+{
+	if (!text_fits(key, 1, STORE_KEY_BYTES) || window <= 0 || max < 1 || !retry_after)
+		return STATUS_INVALID;
+	if (!c->ops->address_take)
+		return STATUS_OK;
+	store_conn *w = write_begin(c);
+	return write_end(c, w->ops->address_take(w, key, now, window, max, retry_after));
+}
+
 /* tasks --------------------------------------------------------------- */
 
 status store_task_create(store_conn *c, const char *user_id, const char *title, const char *description,

@@ -174,6 +174,29 @@ status store_login_reserve(store_conn *c, const char *email_key, const char *cli
  * row numbered attempt. */
 status store_login_succeeded(store_conn *c, const char *email_key, int64_t attempt);
 
+/* limits per client address ------------------------------------------ */
+
+#define STORE_KEY_BYTES 320 /* longest key of store_address_take, without NUL */
+
+/* Whether the backend keeps counts per client address for every process
+ * that shares the database (PostgreSQL: any number of instances may serve
+ * one database). false when one process owns it (SQLite): then
+ * store_address_take counts nothing and the caller's memory is the rule. */
+bool store_counts_addresses(const store *s);
+
+/* Times in ms; retry_after in whole seconds. In one transaction: counts one
+ * event for key (callers prefix it with what it counts, "register:") at
+ * now, unless key already had max events in the window ending at now: then
+ * STATUS_RATE_LIMITED with *retry_after (until the oldest event that counts
+ * leaves the window, at least 1 s) and nothing counted. Callers of one key
+ * run one at a time, each seeing those before it, in every process; other
+ * keys never wait for them. Also forgets some events whose window is over,
+ * of any key. STATUS_INVALID for an empty or longer key, window <= 0 or
+ * max < 1; STATUS_OK, counting nothing, when the backend keeps no such
+ * counts (store_counts_addresses). */
+status store_address_take(store_conn *c, const char *key, int64_t now, int64_t window, int max,
+			  int64_t *retry_after);
+
 /* tasks --------------------------------------------------------------- */
 
 /* Inserts a task owned by user_id; created_at = updated_at = now.

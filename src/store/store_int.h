@@ -53,6 +53,11 @@ struct store_ops {
 				int64_t *retry_after);
 	status (*login_succeeded)(struct store_conn *c, const char *email_key, int64_t attempt);
 
+	/* Optional (NULL when one process owns the database and the
+	 * caller's memory counts): see store_address_take. */
+	status (*address_take)(struct store_conn *c, const char *key, int64_t now, int64_t window, int max,
+			       int64_t *retry_after);
+
 	status (*task_create)(struct store_conn *c, const char *user_id, const char *title,
 			      const char *description, bool completed, int64_t now, struct task *out);
 	status (*task_get)(struct store_conn *c, const char *user_id, int64_t id, struct task *out);

@@ -4,13 +4,14 @@
 // Needs scripts/pg-test.sh's environment.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
 import {
-  createPgDatabase, createTask, loginUser, newUser, pgUrl, request, runCli, startServer, stopAndCheck,
+  REPO_ROOT, createPgDatabase, createTask, loginUser, newUser, pgUrl, request, runCli, startServer, stopAndCheck,
 } from '../api/helpers.mjs';
 
 const TEMPLATE = process.env.TODOD_PG_URL;
@@ -21,6 +22,10 @@ function psql(url, sql) {
   assert.equal(res.status, 0, res.stderr);
   return res.stdout.trim();
 }
+
+// One row of schema_migrations per migration the binary carries.
+const MIGRATIONS = String(readdirSync(path.join(REPO_ROOT, 'src/store/migrations/postgres'))
+  .filter((name) => name.endsWith('.sql')).length);
 
 const password = new URL(TEMPLATE.replace('{db}', 'x')).password;
 const scratch = await mkdtemp(path.join(tmpdir(), 'todod-cli-'));
@@ -35,7 +40,7 @@ test('migrate applies the schema once; a second run is a no-op; the password nev
     assert.match(res.stderr, /migrations applied/);
     assert.ok(!res.stderr.includes(password));
   }
-  assert.equal(psql(url, 'SELECT count(*) FROM schema_migrations'), '1');
+  assert.equal(psql(url, 'SELECT count(*) FROM schema_migrations'), MIGRATIONS);
 });
 
 test("libpq's key=value form selects PostgreSQL too", async () => {
@@ -44,7 +49,7 @@ test("libpq's key=value form selects PostgreSQL too", async () => {
   const conninfo = `host=${url.hostname} port=${url.port} user=${url.username} password=${password} dbname=${name}`;
   const res = await cli(['migrate', '--db', conninfo]);
   assert.equal(res.code, 0, res.stderr);
-  assert.equal(psql(pgUrl(name, TEMPLATE), 'SELECT count(*) FROM schema_migrations'), '1');
+  assert.equal(psql(pgUrl(name, TEMPLATE), 'SELECT count(*) FROM schema_migrations'), MIGRATIONS);
 });
 
 test('a database migrated by a newer todod is refused with a clear message', async () => {

@@ -2,7 +2,8 @@
  * hash queue (core/workpool.c) serves addresses round-robin and refuses an
  * address over its share with STATUS_RATE_LIMITED, never STATUS_UNAVAILABLE
  * while running; the hourly counter (core/addrlimit.c) allows max events
- * per address in any hour, says when to retry, and keeps addresses apart. */
+ * per address in any hour, says when to retry, keeps addresses apart, and
+ * holds a refusal learned from elsewhere until its end. */
 #include "core/addrlimit.h"
 #include "core/workpool.h"
 
@@ -156,6 +157,30 @@ static void check_and_count_in_a_window(void **state)
 	addrlimit_free(l);
 }
 
+/* A refusal learned from elsewhere holds until its end whatever the count,
+ * for check and take alike; it only ever grows; other addresses are
+ * untouched. */
+static void block_refuses_until_its_end(void **state)
+{
+	addrlimit *l = NULL;
+	int64_t ra = 0;
+
+	(void)state;
+	assert_int_equal(addrlimit_new(50, &l), STATUS_OK);
+	addrlimit_block(l, "192.0.2.1", T0 + 90500);
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0, &ra), STATUS_RATE_LIMITED);
+	assert_int_equal(ra, 91);
+	assert_int_equal(addrlimit_take(l, "192.0.2.1", T0 + 90000, &ra), STATUS_RATE_LIMITED);
+	assert_int_equal(ra, 1);
+	addrlimit_block(l, "192.0.2.1", T0 + 1000); /* earlier: changes nothing */
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0 + 2000, &ra), STATUS_RATE_LIMITED);
+	assert_int_equal(addrlimit_check(l, "192.0.2.2", T0, &ra), STATUS_OK);
+	/* over: the count is the rule again, and nothing was counted meanwhile */
+	assert_int_equal(addrlimit_check(l, "192.0.2.1", T0 + 90500, &ra), STATUS_OK);
+	assert_int_equal(addrlimit_take(l, "192.0.2.1", T0 + 90500, &ra), STATUS_OK);
+	addrlimit_free(l);
+}
+
 static void many_addresses(void **state)
 {
 	addrlimit *l = NULL;
@@ -180,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(whole_queue_full_is_rate_limited),
 	    cmocka_unit_test(allows_max_per_hour),
 	    cmocka_unit_test(check_and_count_in_a_window),
+	    cmocka_unit_test(block_refuses_until_its_end),
 	    cmocka_unit_test(many_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * the throw-away server scripts/pg-test.sh starts (TODOD_PG_ADMIN_URL makes
  * the databases, TODOD_PG_URL names them); without them every test fails
  * (make test-pg runs this file, make unit leaves it out). Migrations
- * (twice, a newer schema refused), users, sessions, the login limit,
+ * (twice, a newer schema refused), users, sessions, the login limit, the
+ * per-address limit (windows, pruning, takers at once),
  * tasks (isolation, updates, listing, search folding, totals, paging),
  * per-thread connections, reconnection after the server ends a connection,
  * and the time budget (a connect never answered, a statement kept
@@ -170,7 +171,8 @@ static void test_migrate_twice_and_newer_refused(void **state)
 	struct fixture *f = fixture_of(state);
 
 	assert_int_equal(store_migrate(f->s), STATUS_OK);
-	assert_int_equal(raw(f->url, "SELECT count(*) FROM schema_migrations"), 1);
+	/* one row per file of migrations/postgres */
+	assert_int_equal(raw(f->url, "SELECT count(*) FROM schema_migrations"), 2);
 	raw(f->url, "INSERT INTO schema_migrations VALUES (999, '999_future.sql', 0)");
 	assert_int_equal(store_migrate(f->s), STATUS_CONFLICT);
 }
@@ -394,6 +396,103 @@ static void test_connection_per_thread_and_reconnect(void **state)
 	assert_int_equal(list(f, USER_A, TASK_FILTER_ALL, TASK_SORT_CREATED, false, "", 10, 0, &v), 1);
 }
 
+#define HOUR_MS (3600 * 1000LL)
+
+/* Counts per key and window; a refusal counts nothing and says when the
+ * oldest counted event leaves the window. */
+static void test_address_limit(void **state)
+{
+	struct fixture *f = fixture_of(state);
+	char long_key[STORE_KEY_BYTES + 2];
+	int64_t retry = 0;
+
+	assert_true(store_counts_addresses(f->s));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_address_take(f->c, "register:192.0.2.1", T0 + i * 1000, HOUR_MS, 3, &retry),
+				 STATUS_OK);
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.1", T0 + 5000, HOUR_MS, 3, &retry),
+			 STATUS_RATE_LIMITED);
+	assert_int_equal(retry, (HOUR_MS - 5000 + 999) / 1000);
+	assert_int_equal(raw(f->url, "SELECT count(*) FROM address_events WHERE key = 'register:192.0.2.1'"), 3);
+	/* another address is its own */
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.2", T0 + 5000, HOUR_MS, 3, &retry), STATUS_OK);
+	/* once the first event is an hour old, one more */
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.1", T0 + HOUR_MS, HOUR_MS, 3, &retry),
+			 STATUS_OK);
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.1", T0 + HOUR_MS, HOUR_MS, 3, &retry),
+			 STATUS_RATE_LIMITED);
+	assert_int_equal(retry, 1);
+
+	assert_int_equal(store_address_take(f->c, "", T0, HOUR_MS, 3, &retry), STATUS_INVALID);
+	assert_int_equal(store_address_take(f->c, "k", T0, 0, 3, &retry), STATUS_INVALID);
+	assert_int_equal(store_address_take(f->c, "k", T0, HOUR_MS, 0, &retry), STATUS_INVALID);
+	memset(long_key, 'k', sizeof(long_key) - 1);
+	long_key[sizeof(long_key) - 1] = '\0';
+	assert_int_equal(store_address_take(f->c, long_key, T0, HOUR_MS, 3, &retry), STATUS_INVALID);
+}
+
+/* Every call forgets up to 32 events whose window is over, of any key. */
+static void test_address_limit_prunes(void **state)
+{
+	struct fixture *f = fixture_of(state);
+	const int64_t late = T0 + 10 * HOUR_MS;
+	int64_t retry = 0;
+	char sql[160];
+
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.1", T0, HOUR_MS, 3, &retry), STATUS_OK);
+	raw(f->url, "INSERT INTO address_events (key, at, expires_at)"
+		    " SELECT 'register:10.0.0.' || i, 0, 1 FROM generate_series(1, 40) i");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM address_events WHERE expires_at <= %lld", (long long)late);
+	assert_int_equal(raw(f->url, sql), 41);
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.9", late, HOUR_MS, 3, &retry), STATUS_OK);
+	assert_int_equal(raw(f->url, sql), 9);
+	assert_int_equal(store_address_take(f->c, "register:192.0.2.9", late, HOUR_MS, 3, &retry), STATUS_OK);
+	assert_int_equal(raw(f->url, sql), 0);
+	assert_int_equal(raw(f->url, "SELECT count(*) FROM address_events"), 2);
+}
+
+struct taker {
+	store *s;
+	int allowed;
+	status failed;
+};
+
+static void *take_many(void *p)
+{
+	struct taker *t = p;
+	store_conn *c = NULL;
+	int64_t retry = 0;
+
+	t->failed = store_conn_get(t->s, &c);
+	for (int i = 0; t->failed == STATUS_OK && i < 20; i++) {
+		status st = store_address_take(c, "register:192.0.2.7", T0, HOUR_MS, 10, &retry);
+
+		if (st == STATUS_OK)
+			t->allowed++;
+		else if (st != STATUS_RATE_LIMITED)
+			t->failed = st;
+	}
+	return NULL;
+}
+
+/* Takers of one key on separate connections at once: exactly max pass. */
+static void test_address_limit_concurrent(void **state)
+{
+	struct fixture *f = fixture_of(state);
+	struct taker t[4];
+	pthread_t th[4];
+
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct taker){.s = f->s};
+		assert_int_equal(pthread_create(&th[i], NULL, take_many, &t[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(t[i].failed, STATUS_OK);
+	assert_int_equal(t[0].allowed + t[1].allowed + t[2].allowed + t[3].allowed, 10);
+}
+
 /* ms on the monotonic clock */
 static int64_t now_ms(void)
 {
@@ -515,6 +614,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_address_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_address_limit_prunes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_address_limit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tasks_crud_and_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_sorts_filters_search_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_per_thread_and_reconnect, setup, teardown),
