@@ -461,9 +461,6 @@ static status exec_once(struct postgres_conn *c, enum stmt_id id, int n, const c
 	return STATUS_OK;
 }
 
-/* exec_once on an open connection; a pooler's refusal of a named statement
- * (which failed, so changed nothing) turns named statements off for the
- * process and runs it again unnamed. */
 /* Statements that change nothing: safe to run again when the connection
  * broke under them. */
 static bool is_read(enum stmt_id id)
@@ -472,6 +469,9 @@ static bool is_read(enum stmt_id id)
 	       id == STMT_TASK_GET || id >= STMT_TASK_COUNTS;
 }
 
+/* exec_once on an open connection, within the thread's budget; a pooler's
+ * refusal of a named statement (which failed, so changed nothing) turns
+ * named statements off for the process and runs it again unnamed. */
 static status exec(struct postgres_conn *c, enum stmt_id id, int n, const char *const *params, PGresult **out)
 {
 	bool reused = c->pg != NULL;
