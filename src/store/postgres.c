@@ -42,8 +42,12 @@
 #define TOTAL_ALL ", (SELECT total FROM task_counts WHERE user_id = $1)"
 #define TOTAL_DONE                                                                                           \
 	", (SELECT CASE WHEN $2 THEN completed ELSE total - completed END FROM task_counts WHERE user_id = $1)"
+/* Every page also reads the user's version (003_list_version.sql), last,
+ * in the same statement: the page stays right while the version reads the
+ * same. */
+#define VERSION ", (SELECT version FROM task_counts WHERE user_id = $1)"
 #define PAGE(total, where, order, lim)                                                                      \
-	"SELECT " TASK_COLUMNS total " FROM tasks" where " ORDER BY " order " LIMIT " lim
+	"SELECT " TASK_COLUMNS total VERSION " FROM tasks" where " ORDER BY " order " LIMIT " lim
 
 #define ORDER_CREATED_DESC "created_at DESC, id DESC"
 #define ORDER_CREATED_ASC "created_at ASC, id ASC"
@@ -76,6 +80,7 @@ enum stmt_id {
 	STMT_TASK_UPDATE,
 	STMT_TASK_DELETE,
 	STMT_TASK_COUNTS,
+	STMT_TASK_VERSION,
 	STMT_TASK_COUNT_ALL_SEARCH,
 	STMT_TASK_COUNT_DONE_SEARCH,
 	STMT_PAGE_ALL,                         /* 6 sorts each, see PAGES */
@@ -130,6 +135,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			     " WHERE id = $1 AND user_id = $2 RETURNING " TASK_COLUMNS,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
 	[STMT_TASK_COUNTS] = "SELECT total, completed FROM task_counts WHERE user_id = $1",
+	[STMT_TASK_VERSION] = "SELECT version FROM task_counts WHERE user_id = $1",
 	[STMT_TASK_COUNT_ALL_SEARCH] = "SELECT count(*) FROM tasks" FILTER_ALL SEARCH("$2"),
 	[STMT_TASK_COUNT_DONE_SEARCH] = "SELECT count(*) FROM tasks" FILTER_DONE SEARCH("$3"),
 	PAGES(TOTAL_ALL, FILTER_ALL, "$2 OFFSET $3"),
@@ -156,9 +162,30 @@ struct pg_target {
 	bool prepare;       /* named prepared statements */
 };
 
+/* Recent list pages of one connection (so of one thread), each with the
+ * user's version it was read at: a page is answered again, without reading
+ * it, while a read of the version (one primary-key lookup) gives the same
+ * number. Every change of the user's tasks, through any connection of any
+ * instance, raises the version in its own transaction, so a kept page is
+ * never older than the database. */
+#define PAGE_CACHE_SLOTS 8
+#define PAGE_CACHE_KEY_BYTES 1024    /* statement and parameters; longer: not kept */
+#define PAGE_CACHE_PAGE_BYTES 65536  /* larger results are not kept */
+
+struct page_entry {
+	PGresult *res; /* the page as read; NULL: a free slot */
+	int64_t version;
+	int64_t total;
+	uint64_t used; /* the connection's tick at its last use */
+	size_t key_len;
+	char key[PAGE_CACHE_KEY_BYTES];
+};
+
 struct postgres_conn {
 	struct store_conn base; /* first: store.c sees only this */
 	PGconn *pg;
+	struct page_entry pages[PAGE_CACHE_SLOTS];
+	uint64_t tick;
 	struct pg_target target;
 	int64_t retry_at; /* no reconnect before this (ms clock) */
 	int64_t deadline; /* the current operation's end (ms clock): store_deadline_ms */
@@ -595,6 +622,8 @@ static void pg_conn_close(struct store_conn *base)
 	if (!c)
 		return;
 	drop(c);
+	for (int i = 0; i < PAGE_CACHE_SLOTS; i++)
+		PQclear(c->pages[i].res);
 	free(c->target.conninfo);
 	free(c);
 }
@@ -1048,22 +1077,137 @@ static status task_total(struct postgres_conn *c, const char *user_id, const str
 	return rv;
 }
 
+/* page cache ------------------------------------------------------------ */
+
+/* The key of a page: its statement and its parameters, each with its
+ * length. false when it does not fit (the page is then not kept). */
+static bool page_key(enum stmt_id id, int n, const char *const *params, char *out, size_t *len)
+{
+	size_t k = 0;
+
+	out[k++] = (char)id;
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(params[i]);
+
+		if (k + 2 + l > PAGE_CACHE_KEY_BYTES)
+			return false;
+		out[k++] = (char)(l >> 8);
+		out[k++] = (char)(l & 0xff);
+		memcpy(out + k, params[i], l);
+		k += l;
+	}
+	*len = k;
+	return true;
+}
+
+static struct page_entry *page_find(struct postgres_conn *c, const char *key, size_t len)
+{
+	for (int i = 0; i < PAGE_CACHE_SLOTS; i++) {
+		struct page_entry *e = &c->pages[i];
+
+		if (e->res && e->key_len == len && memcmp(e->key, key, len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void page_forget(struct page_entry *e)
+{
+	PQclear(e->res);
+	e->res = NULL;
+	e->key_len = 0;
+}
+
+/* Keeps res (taken: the cache frees it) as the page of key, read at
+ * version, in a free slot or the least recently used one. */
+static void page_keep(struct postgres_conn *c, const char *key, size_t len, PGresult *res, int64_t version,
+		      int64_t total)
+{
+	struct page_entry *e = &c->pages[0];
+
+	for (int i = 1; i < PAGE_CACHE_SLOTS && e->res; i++)
+		if (!c->pages[i].res || c->pages[i].used < e->used)
+			e = &c->pages[i];
+	page_forget(e);
+	e->res = res;
+	e->version = version;
+	e->total = total;
+	e->used = ++c->tick;
+	memcpy(e->key, key, len);
+	e->key_len = len;
+}
+
+/* The user's version now, or STATUS_NOT_FOUND without a counts row. */
+static status user_version(struct postgres_conn *c, const char *user_id, int64_t *out)
+{
+	PGresult *res = NULL;
+	status rv = exec(c, STMT_TASK_VERSION, 1, &user_id, &res);
+
+	if (rv == STATUS_OK)
+		rv = PQntuples(res) == 1 ? column_i64(res, 0, 0, out) : STATUS_NOT_FOUND;
+	PQclear(res);
+	return rv;
+}
+
+static status visit_rows(const PGresult *res, task_visit_fn visit, void *arg)
+{
+	struct task t;
+	status rv = STATUS_OK;
+
+	for (int i = 0; rv == STATUS_OK && i < PQntuples(res); i++) {
+		rv = read_task(res, i, &t);
+		if (rv == STATUS_OK)
+			rv = visit(&t, arg);
+	}
+	return rv;
+}
+
+/* A kept page of key that is still right: visited, *total set, true. */
+static bool page_answer(struct postgres_conn *c, const char *user_id, const char *key, size_t len,
+			task_visit_fn visit, void *arg, int64_t *total, status *rv)
+{
+	struct page_entry *e = page_find(c, key, len);
+	int64_t version = -1;
+
+	if (!e)
+		return false;
+	*rv = user_version(c, user_id, &version);
+	if (*rv == STATUS_NOT_FOUND)
+		*rv = STATUS_OK;
+	if (*rv != STATUS_OK || version != e->version) {
+		page_forget(e);
+		return *rv != STATUS_OK;
+	}
+	e->used = ++c->tick;
+	*rv = visit_rows(e->res, visit, arg);
+	if (*rv == STATUS_OK)
+		*total = e->total;
+	return true;
+}
+
+/* tasks: the list ------------------------------------------------------------ */
+
 /* A page without search text carries the count (task_counts) in its rows,
- * read in the same statement. A page that starts the list and is not full is
- * the whole list: its size is the count. Otherwise (a search with a full
- * page, or a page past the end) the count is one more statement. */
+ * read in the same statement, and every page the user's version, last. A
+ * page that starts the list and is not full is the whole list: its size is
+ * the count. Otherwise (a search with a full page, or a page past the end)
+ * the count is one more statement (read later than the page: if a change
+ * came between, it raised the version, so the kept page never matches
+ * again). A page kept from before is answered again while the version is
+ * the same. */
 static status pg_task_list(struct store_conn *base, const char *user_id, const struct task_query *q,
 			   int64_t *total, task_visit_fn visit, void *arg)
 {
 	struct postgres_conn *c = conn_of(base);
 	char pattern[2 * (2 * LIMIT_QUERY_TEXT_BYTES + 4) + 3];
-	char limit[I64_BYTES], offset[I64_BYTES];
-	bool filtered = q->filter != TASK_FILTER_ALL, search = q->text[0] != '\0';
+	char limit[I64_BYTES], offset[I64_BYTES], key[PAGE_CACHE_KEY_BYTES];
+	bool filtered = q->filter != TASK_FILTER_ALL, search = q->text[0] != '\0', keyed;
 	const char *params[5];
 	int n = 0, rows = 0, first = STMT_PAGE_ALL;
+	enum stmt_id id;
 	PGresult *res = NULL;
-	int64_t count = -1;
-	struct task t;
+	int64_t count = -1, version = -1;
+	size_t key_len = 0;
 	status rv = STATUS_OK;
 
 	if (search)
@@ -1079,17 +1223,19 @@ static status pg_task_list(struct store_conn *base, const char *user_id, const s
 	params[n++] = i64_text(offset, q->offset);
 	first = search ? (filtered ? STMT_PAGE_DONE_SEARCH : STMT_PAGE_ALL_SEARCH)
 		       : (filtered ? STMT_PAGE_DONE : STMT_PAGE_ALL);
-	rv = exec(c, (enum stmt_id)(first + 2 * (int)q->sort + (q->ascending ? 1 : 0)), n, params, &res);
+	id = (enum stmt_id)(first + 2 * (int)q->sort + (q->ascending ? 1 : 0));
+	keyed = page_key(id, n, params, key, &key_len);
+	if (keyed && page_answer(c, user_id, key, key_len, visit, arg, total, &rv))
+		return rv;
+	rv = exec(c, id, n, params, &res);
 	if (rv == STATUS_OK)
 		rows = PQntuples(res);
 	if (rv == STATUS_OK && !search && rows > 0)
 		rv = column_i64(res, 0, 7, &count);
-	for (int i = 0; rv == STATUS_OK && i < rows; i++) {
-		rv = read_task(res, i, &t);
-		if (rv == STATUS_OK)
-			rv = visit(&t, arg);
-	}
-	PQclear(res);
+	if (rv == STATUS_OK && rows > 0 && !PQgetisnull(res, 0, PQnfields(res) - 1))
+		rv = column_i64(res, 0, PQnfields(res) - 1, &version);
+	if (rv == STATUS_OK)
+		rv = visit_rows(res, visit, arg);
 	if (rv == STATUS_OK && count < 0) {
 		if (rows < q->limit && (rows > 0 || q->offset == 0))
 			count = q->offset + rows;
@@ -1098,6 +1244,10 @@ static status pg_task_list(struct store_conn *base, const char *user_id, const s
 	}
 	if (rv == STATUS_OK)
 		*total = count;
+	if (rv == STATUS_OK && keyed && version >= 0 && PQresultMemorySize(res) <= PAGE_CACHE_PAGE_BYTES)
+		page_keep(c, key, key_len, res, version, count);
+	else
+		PQclear(res);
 	return rv;
 }
 

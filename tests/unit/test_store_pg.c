@@ -4,7 +4,8 @@
  * (make test-pg runs this file, make unit leaves it out). Migrations
  * (twice, a newer schema refused), users, sessions, the login limit, the
  * per-address limit (windows, pruning, takers at once),
- * tasks (isolation, updates, listing, search folding, totals, paging),
+ * tasks (isolation, updates, listing, search folding, totals, paging,
+ * kept pages following changes made through another store),
  * per-thread connections, reconnection after the server ends a connection,
  * and the time budget (a connect never answered, a statement kept
  * waiting). Where store.h has no operation the test speaks libpq. */
@@ -172,7 +173,7 @@ static void test_migrate_twice_and_newer_refused(void **state)
 
 	assert_int_equal(store_migrate(f->s), STATUS_OK);
 	/* one row per file of migrations/postgres */
-	assert_int_equal(raw(f->url, "SELECT count(*) FROM schema_migrations"), 2);
+	assert_int_equal(raw(f->url, "SELECT count(*) FROM schema_migrations"), 3);
 	raw(f->url, "INSERT INTO schema_migrations VALUES (999, '999_future.sql', 0)");
 	assert_int_equal(store_migrate(f->s), STATUS_CONFLICT);
 }
@@ -493,6 +494,98 @@ static void test_address_limit_concurrent(void **state)
 	assert_int_equal(t[0].allowed + t[1].allowed + t[2].allowed + t[3].allowed, 10);
 }
 
+/* What a list showed: each task's id, title and completed. */
+struct shown {
+	int count;
+	int64_t ids[16];
+	char titles[16][64];
+	bool completed[16];
+};
+
+static status show(const struct task *t, void *arg)
+{
+	struct shown *s = arg;
+
+	assert_true(s->count < 16);
+	s->ids[s->count] = t->id;
+	assert_true(strlen(t->title) < sizeof(s->titles[0]));
+	memcpy(s->titles[s->count], t->title, strlen(t->title) + 1);
+	s->completed[s->count++] = t->completed;
+	return STATUS_OK;
+}
+
+/* Lists through c (newest first); *total gets the count. */
+static struct shown shown_by(store_conn *c, const char *text, int limit, int64_t *total)
+{
+	struct task_query q;
+	struct shown s;
+
+	memset(&q, 0, sizeof(q));
+	memset(&s, 0, sizeof(s));
+	snprintf(q.text, sizeof(q.text), "%s", text);
+	q.limit = limit;
+	assert_int_equal(store_task_list(c, USER_A, &q, total, show, &s), STATUS_OK);
+	return s;
+}
+
+/* A page read again is answered from the connection's kept copy only while
+ * nothing of the user's tasks changed: each kind of change, made through
+ * another store (as another instance would), shows in the next list. */
+static void test_list_kept_pages_follow_every_change(void **state)
+{
+	struct fixture *f = fixture_of(state);
+	struct task_patch title = {.title = "renamed elsewhere"}, done = {.completed = TASK_COMPLETED_SET_TRUE};
+	struct task t1, t2, t3, got;
+	store *other = NULL;
+	store_conn *oc = NULL;
+	struct shown s;
+	int64_t total = 0;
+
+	add_user(f, USER_A, "a@example.com");
+	add_user(f, USER_B, "b@example.com");
+	t1 = new_task(f, USER_A, "first task", NULL, false, T0);
+	t2 = new_task(f, USER_A, "second task", NULL, false, T0 + 1);
+	assert_int_equal(store_open(f->url, &other), STATUS_OK);
+	assert_int_equal(store_conn_get(other, &oc), STATUS_OK);
+	for (int i = 0; i < 2; i++) { /* read, then answered again */
+		s = shown_by(f->c, "", 10, &total);
+		assert_int_equal(total, 2);
+		assert_int_equal(s.count, 2);
+	}
+	/* Another user's task changes nothing of A's list. */
+	assert_int_equal(store_task_create(oc, USER_B, "b's task", NULL, false, T0 + 2, &got), STATUS_OK);
+	s = shown_by(f->c, "", 10, &total);
+	assert_int_equal(total, 2);
+
+	assert_int_equal(store_task_create(oc, USER_A, "made elsewhere", NULL, false, T0 + 3, &t3), STATUS_OK);
+	s = shown_by(f->c, "", 10, &total);
+	assert_int_equal(total, 3);
+	assert_int_equal(s.ids[0], t3.id);
+
+	assert_int_equal(store_task_update(oc, USER_A, t1.id, &title, T0 + 4, &got), STATUS_OK);
+	s = shown_by(f->c, "", 10, &total);
+	assert_int_equal(s.ids[2], t1.id);
+	assert_string_equal(s.titles[2], "renamed elsewhere");
+
+	assert_int_equal(store_task_update(oc, USER_A, t2.id, &done, T0 + 5, &got), STATUS_OK);
+	s = shown_by(f->c, "", 10, &total);
+	assert_int_equal(s.ids[1], t2.id);
+	assert_true(s.completed[1]);
+
+	/* A search page that is full gets its count from another statement. */
+	s = shown_by(f->c, "elsewhere", 1, &total);
+	assert_int_equal(total, 2);
+	assert_int_equal(s.ids[0], t3.id);
+	assert_int_equal(store_task_delete(oc, USER_A, t3.id), STATUS_OK);
+	s = shown_by(f->c, "elsewhere", 1, &total);
+	assert_int_equal(total, 1);
+	assert_int_equal(s.ids[0], t1.id);
+	s = shown_by(f->c, "", 10, &total);
+	assert_int_equal(total, 2);
+	assert_int_equal(s.count, 2);
+	store_close(other);
+}
+
 /* ms on the monotonic clock */
 static int64_t now_ms(void)
 {
@@ -619,6 +712,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_address_limit_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tasks_crud_and_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_sorts_filters_search_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_kept_pages_follow_every_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_per_thread_and_reconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_bounds_a_connect_that_is_never_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_bounds_statements_together, setup, teardown),
