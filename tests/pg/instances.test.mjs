@@ -1,9 +1,9 @@
 // instances.test.mjs: two todod instances on one PostgreSQL database, as
 // behind a load balancer: what one does, the other sees (tokens, logout,
-// tasks, the login limit); 200 creates through both are all kept; a
-// PostgreSQL crash and restart, a hung PostgreSQL, and an instance killed,
-// answer every request within 5 s and lose no acknowledged write. Needs
-// scripts/pg-test.sh's environment.
+// tasks, a list read again, the login limit); 200 creates through both are
+// all kept; a PostgreSQL crash and restart, a hung PostgreSQL, and an
+// instance killed, answer every request within 5 s and lose no acknowledged
+// write. Needs scripts/pg-test.sh's environment.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -44,6 +44,26 @@ test('a token issued by one instance works on the other, and a task made on one 
   assert.deepEqual(got.body, made.body);
   const list = await as(user, b)('GET', '/api/tasks');
   assert.equal(list.body.total, 1);
+});
+
+test('a list read again through one instance shows each change made through the other at once', async () => {
+  const user = await newUser(a.base);
+  const first = await as(user, a)('POST', '/api/tasks', { json: { title: 'first' } });
+  const titles = async () => {
+    const res = await as(user, b)('GET', '/api/tasks?order=asc');
+    assert.equal(res.status, 200);
+    return res.body.tasks.map((t) => `${t.title}${t.completed ? ' (done)' : ''}`);
+  };
+  assert.deepEqual(await titles(), ['first']);
+  assert.deepEqual(await titles(), ['first']); // read again: b may answer from its copy
+  const second = await as(user, a)('POST', '/api/tasks', { json: { title: 'second' } });
+  assert.deepEqual(await titles(), ['first', 'second']);
+  assert.equal((await as(user, a)('PATCH', `/api/tasks/${first.body.id}`, { json: { title: 'renamed' } })).status, 200);
+  assert.deepEqual(await titles(), ['renamed', 'second']);
+  assert.equal((await as(user, a)('PATCH', `/api/tasks/${second.body.id}/complete`)).status, 200);
+  assert.deepEqual(await titles(), ['renamed', 'second (done)']);
+  assert.equal((await as(user, a)('DELETE', `/api/tasks/${first.body.id}`)).status, 204);
+  assert.deepEqual(await titles(), ['second (done)']);
 });
 
 test('a logout on one instance is refused by the other within 1 s', async () => {
