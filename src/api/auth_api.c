@@ -7,7 +7,10 @@
  * the attempt is counted as a failure before its password is checked and
  * forgotten if it succeeds. Logins queue for the workers, so an attempt sees
  * the outcome of the ones before it: guesses sent in parallel cannot get
- * past the limit, and correct ones sent in parallel all succeed. */
+ * past the limit, and correct ones sent in parallel all succeed. A
+ * registration takes the address's allowance before its hash: in memory on
+ * the HTTP thread, or, when the store is shared, in the database on the
+ * worker, memory refusing first. */
 #include "api/api.h"
 #include "api/input.h"
 #include "api/render.h"
@@ -23,6 +26,7 @@
 #define KEY_BYTES (LIMIT_EMAIL_BYTES + 16)
 #define SIGNIN_LIMITED "too many failed sign-ins, try again later"
 #define BUSY_LIMITED "too many requests from this address at once, try again shortly"
+#define REGISTER_LIMITED "too many registrations from this address, try again later"
 
 enum job_kind { JOB_HASH, JOB_VERIFY };
 
@@ -48,6 +52,10 @@ struct auth_job {
 	const char *dummy_hash;
 	int64_t retry_after;
 	bool queue_refused; /* the address had its share of the hash queue waiting */
+	/* register on a shared store: the job takes the address's allowance */
+	bool take_allowance;
+	addrlimit *register_limit;
+	char client[sizeof(((struct request *)0)->client)];
 };
 
 static void job_free(void *state)
@@ -90,16 +98,58 @@ static status login_attempt(struct auth_job *job)
 	return store_login_succeeded(c, job->email_key, attempt);
 }
 
-/* Runs on a pool thread. */
+/* "prefix" + value, cut to KEY_BYTES: a key of the store's limits. */
+static void key_of(char out[KEY_BYTES], const char *prefix, const char *value)
+{
+	size_t p = strlen(prefix), v = strnlen(value, KEY_BYTES - p - 1);
+
+	memcpy(out, prefix, p);
+	memcpy(out + p, value, v);
+	out[p + v] = '\0';
+}
+
+/* A registration on a pool thread, when several processes share the
+ * database: takes one of the address's registrations of the hour in the
+ * database, whose count is the rule, before any hashing. This process's
+ * memory counts it too, and learns a refusal until the database's retry
+ * time, so that api_register refuses the next ones without asking. On the
+ * pool, not the HTTP thread: only jobs the address's share of the queue
+ * admitted ask the database, one address's round-robin turn at a time. */
+static status register_take(struct auth_job *job)
+{
+	int64_t now = clock_now_ms();
+	char key[KEY_BYTES];
+	store_conn *c;
+	status st = store_conn_get(job->store, &c);
+
+	if (st == STATUS_OK) {
+		key_of(key, "register:", job->client);
+		st = store_address_take(c, key, now, LIMIT_REGISTER_WINDOW_S * 1000LL,
+					job->cfg->register_max_per_address, &job->retry_after);
+	}
+	if (st == STATUS_RATE_LIMITED)
+		addrlimit_block(job->register_limit, job->client, now + job->retry_after * 1000);
+	else if (st == STATUS_OK)
+		addrlimit_count(job->register_limit, job->client, now);
+	return st;
+}
+
+/* Runs on a pool thread. Each job's store work has a budget of its own:
+ * the wait for a worker is the hash queue's, not the database's. */
 static void job_run(void *arg)
 {
 	struct auth_job *job = arg;
 
 	if (job->kind == JOB_HASH) {
-		job->result = password_hash(job->password, job->password_len, job->hash);
+		job->result = STATUS_OK;
+		if (job->take_allowance) {
+			store_budget_begin(STORE_BUDGET_MS);
+			job->result = register_take(job);
+			store_budget_end();
+		}
+		if (job->result == STATUS_OK)
+			job->result = password_hash(job->password, job->password_len, job->hash);
 	} else {
-		/* The attempt's own store budget: the wait for a worker is the
-		 * hash queue's, not the database's. */
 		store_budget_begin(STORE_BUDGET_MS);
 		job->result = login_attempt(job);
 		store_budget_end();
@@ -197,48 +247,7 @@ static void respond_rate_limited(struct request *r, int64_t retry_after, const c
 	respond_error(r, STATUS_RATE_LIMITED, message);
 }
 
-/* "prefix" + value, cut to KEY_BYTES: a key of the store's limits. */
-static void key_of(char out[KEY_BYTES], const char *prefix, const char *value)
-{
-	size_t p = strlen(prefix), v = strnlen(value, KEY_BYTES - p - 1);
-
-	memcpy(out, prefix, p);
-	memcpy(out + p, value, v);
-	out[p + v] = '\0';
-}
-
 /* register ------------------------------------------------------------- */
-
-/* Takes one of the address's registrations of the hour, before any
- * hashing. When several processes share the database its count is the
- * rule (store_address_take) and this process's memory only refuses first:
- * its own registrations, and an address the database refused until the
- * database's retry time, so a flood asks the database once per process.
- * Otherwise (SQLite, one process) the memory is the rule. */
-static status register_take(struct request *r, int64_t *retry_after)
-{
-	const struct app *app = r->app;
-	int64_t now = clock_now_ms();
-	char key[KEY_BYTES];
-	store_conn *c;
-	status st;
-
-	if (!store_counts_addresses(app->store))
-		return addrlimit_take(app->register_limit, r->client, now, retry_after);
-	st = addrlimit_check(app->register_limit, r->client, now, retry_after);
-	if (st == STATUS_OK)
-		st = store_conn_get(app->store, &c);
-	if (st != STATUS_OK)
-		return st;
-	key_of(key, "register:", r->client);
-	st = store_address_take(c, key, now, LIMIT_REGISTER_WINDOW_S * 1000LL, app->cfg->register_max_per_address,
-				retry_after);
-	if (st == STATUS_RATE_LIMITED)
-		addrlimit_block(app->register_limit, r->client, now + *retry_after * 1000);
-	else if (st == STATUS_OK)
-		addrlimit_count(app->register_limit, r->client, now);
-	return st;
-}
 
 static void register_finish(struct request *r)
 {
@@ -250,7 +259,7 @@ static void register_finish(struct request *r)
 	status st = job->result;
 
 	if (st == STATUS_RATE_LIMITED) {
-		respond_rate_limited(r, job->retry_after, BUSY_LIMITED);
+		respond_rate_limited(r, job->retry_after, job->queue_refused ? BUSY_LIMITED : REGISTER_LIMITED);
 		return;
 	}
 	if (st == STATUS_OK)
@@ -289,19 +298,26 @@ void api_register(struct request *r)
 		fail(r, st, &e);
 		return;
 	}
-	/* The address's hourly allowance, before any hashing. */
-	int64_t retry_after = 1;
-	st = register_take(r, &retry_after);
+	/* The address's hourly allowance, before any hashing. On SQLite (one
+	 * process) this process's memory is the rule; on a shared store the
+	 * database's count is (the job takes it: register_take) and memory
+	 * only refuses first, from this process's registrations and the
+	 * refusals it learned. */
+	int64_t retry_after = 1, now = clock_now_ms();
+	job->take_allowance = store_counts_addresses(r->app->store);
+	st = job->take_allowance ? addrlimit_check(r->app->register_limit, r->client, now, &retry_after)
+				 : addrlimit_take(r->app->register_limit, r->client, now, &retry_after);
 	if (st != STATUS_OK) {
 		sodium_memzero(&job->reg, sizeof(job->reg));
 		job_free(job);
-		if (st == STATUS_RATE_LIMITED)
-			respond_rate_limited(r, retry_after, "too many registrations from this address, try again later");
-		else
-			fail(r, st, NULL);
+		respond_rate_limited(r, retry_after, REGISTER_LIMITED);
 		return;
 	}
 	job->kind = JOB_HASH;
+	job->store = r->app->store;
+	job->cfg = r->app->cfg;
+	job->register_limit = r->app->register_limit;
+	memcpy(job->client, r->client, sizeof(job->client));
 	memcpy(job->password, job->reg.password, job->reg.password_len + 1);
 	job->password_len = job->reg.password_len;
 	sodium_memzero(job->reg.password, sizeof(job->reg.password));
