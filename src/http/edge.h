@@ -1,6 +1,6 @@
 /* edge.h: todod's own refusals at the HTTP edge, on top of libmicrohttpd's
  * parser: a request target over LIMIT_URI_BYTES (414), header fields over
- * LIMIT_HEADER_BYTES (431), and framing that two servers could read two ways
+ * LIMIT_HEADER_BYTES or more than LIMIT_HEADER_FIELDS of them (431), and framing that two servers could read two ways
  * (400, then the connection is closed): different Content-Length values,
  * Content-Length with Transfer-Encoding, a Transfer-Encoding other than
  * chunked, a CR, LF or NUL inside a header name or value.
@@ -22,6 +22,7 @@
 /* What the header fields of one request said, gathered field by field. */
 struct edge_head {
 	size_t bytes;                          /* name + value + 4 per field */
+	unsigned fields;                       /* fields seen */
 	unsigned content_lengths;              /* Content-Length fields seen */
 	char first_length[EDGE_LENGTH_BYTES];  /* the first one's value */
 	size_t first_length_len;
@@ -60,7 +61,9 @@ void edge_request_started(struct MHD_Connection *conn);
 void edge_request_done(struct MHD_Connection *conn);
 
 /* Runs the target and header checks on r (headers in, body not yet read).
- * False when r was refused: answered in JSON with "Connection: close". */
+ * False when r was refused: answered in JSON with "Connection: close",
+ * written to the socket (respond_error_now); r->refused is set and the
+ * connection must be closed. */
 bool edge_admits(struct request *r);
 
 /* n more bytes of r's body came in, past LIMIT_BODY_BYTES (a chunked body):
