@@ -10,7 +10,8 @@
 #define LIMIT_URI_BYTES 8192                /* request target (path + query); longer: 414 */
 #define LIMIT_URI_LOG_BYTES 256             /* a path is logged cut to this */
 #define LIMIT_HEADER_BYTES (8 * 1024)       /* header fields (name + value + 4 each); more: 431 */
-#define LIMIT_HEADER_FIELDS 100             /* header fields in one request; more: 431 */
+#define LIMIT_HEADER_FIELDS 100             /* header fields and cookies in one request (a
+                                               record each in libmicrohttpd's pool); more: 431 */
 #define LIMIT_QUERY_PARAMS 16               /* distinct parameters in a query */
 #define LIMIT_CONNECTIONS 4096              /* open connections at once */
 #define LIMIT_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* TODOD_MAX_CONNECTIONS_PER_ADDRESS */
@@ -18,8 +19,9 @@
                                                closes the one idle the longest */
 #define LIMIT_CONNECTION_MEMORY (32 * 1024) /* libmicrohttpd's per-connection pool: above
                                                the target and header limits together (a
-                                               head they allow takes at most about 23 KiB
-                                               of it, a field's record 64 bytes), so todod
+                                               head they allow takes at most about 31 KiB
+                                               of it: half for reading, 64 bytes a field or
+                                               cookie, a copy of the cookies), so todod
                                                sees an oversized request first. The library
                                                zeroes all of it after every request: it
                                                counts in the RSS of every kept-alive

@@ -59,7 +59,7 @@ void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const
 	size_t field = name_len + value_len + 4;
 
 	h->bytes = h->bytes > SIZE_MAX - field ? SIZE_MAX : h->bytes + field;
-	if (h->fields < UINT_MAX)
+	if (h->fields < UINT_MAX - LIMIT_HEADER_FIELDS)
 		h->fields++;
 	if (has_bad_byte(name, name_len) || has_bad_byte(value, value_len))
 		h->bad_byte = true;
@@ -71,6 +71,11 @@ void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const
 		if (!is_named(value, value_len, "chunked"))
 			h->not_chunked = true;
 	}
+}
+
+void edge_head_add_cookies(struct edge_head *h, unsigned n)
+{
+	h->cookies = n > UINT_MAX - LIMIT_HEADER_FIELDS ? UINT_MAX - LIMIT_HEADER_FIELDS : n;
 }
 
 status edge_head_check(const struct edge_head *h, const char **message)
@@ -95,8 +100,8 @@ status edge_head_check(const struct edge_head *h, const char **message)
 		*message = "request header fields larger than 8192 bytes";
 		return STATUS_HEADERS_TOO_LARGE;
 	}
-	if (h->fields > LIMIT_HEADER_FIELDS) {
-		*message = "more than 100 request header fields";
+	if (h->fields + h->cookies > LIMIT_HEADER_FIELDS) {
+		*message = "more than 100 request header fields and cookies";
 		return STATUS_HEADERS_TOO_LARGE;
 	}
 	return STATUS_OK;
@@ -208,6 +213,8 @@ bool edge_admits(struct request *r)
 	edge_head_init(&w.head);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, add_field, &w);
 	check_last(&w);
+	int cookies = MHD_get_connection_values(r->conn, MHD_COOKIE_KIND, NULL, NULL);
+	edge_head_add_cookies(&w.head, cookies > 0 ? (unsigned)cookies : 0);
 	st = edge_head_check(&w.head, &message);
 	if (st == STATUS_OK)
 		return true;
