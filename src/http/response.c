@@ -231,7 +231,8 @@ void respond_error_now(struct request *r, status st, const char *message)
 	buf_append_str(&out, "\r\nX-Frame-Options: DENY\r\nCache-Control: no-store\r\nContent-Length: ");
 	buf_append_i64(&out, (int64_t)body.len);
 	buf_append_str(&out, "\r\n\r\n");
-	buf_append(&out, body.data, body.len);
+	if (!(r->method & METHOD_HEAD))
+		buf_append(&out, body.data, body.len);
 	if (info && !buf_failed(&out)) {
 		(void)!send(info->connect_fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		shutdown(info->connect_fd, SHUT_WR);
