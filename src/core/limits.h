@@ -10,18 +10,25 @@
 #define LIMIT_URI_BYTES 8192                /* request target (path + query); longer: 414 */
 #define LIMIT_URI_LOG_BYTES 256             /* a path is logged cut to this */
 #define LIMIT_HEADER_BYTES (8 * 1024)       /* header fields (name + value + 4 each); more: 431 */
+#define LIMIT_HEADER_FIELDS 100             /* header fields and cookies in one request (a
+                                               record each in libmicrohttpd's pool); more: 431 */
 #define LIMIT_QUERY_PARAMS 16               /* distinct parameters in a query */
 #define LIMIT_CONNECTIONS 4096              /* open connections at once */
 #define LIMIT_CONNECTIONS_PER_ADDRESS_DEFAULT 512 /* TODOD_MAX_CONNECTIONS_PER_ADDRESS */
 #define LIMIT_CONNECTIONS_HEADROOM 64       /* this close to the limit, a new connection
                                                closes the one idle the longest */
 #define LIMIT_CONNECTION_MEMORY (32 * 1024) /* libmicrohttpd's per-connection pool: above
-                                               the target and header limits together, so
-                                               todod sees an oversized request first; it
-                                               is all touched, so it counts in the RSS */
+                                               the target and header limits together (a
+                                               head they allow takes at most about 31 KiB
+                                               of it: half for reading, 64 bytes a field or
+                                               cookie, a copy of the cookies), so todod
+                                               sees an oversized request first. The library
+                                               zeroes all of it after every request: it
+                                               counts in the RSS of every kept-alive
+                                               connection, and 64 KiB cost about 7% of the
+                                               list's rate (HACKING.md) */
 #define LIMIT_CONNECTION_TIMEOUT_S 30       /* idle keep-alive connection closed after */
 #define LIMIT_REQUEST_SILENCE_S 10          /* a request in progress silent this long: dropped */
-#define LIMIT_HALF_CLOSED_S 1               /* ... when the client has half-closed already */
 #define LIMIT_JSON_DEPTH 8                  /* nesting allowed in a body */
 #define LIMIT_TOKEN_BYTES 2048              /* a JWT longer is refused */
 #define LIMIT_ORIGIN_BYTES 512

@@ -7,7 +7,7 @@
 #include "http/request.h"
 
 #include <microhttpd.h>
-#include <sys/socket.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -59,6 +59,8 @@ void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const
 	size_t field = name_len + value_len + 4;
 
 	h->bytes = h->bytes > SIZE_MAX - field ? SIZE_MAX : h->bytes + field;
+	if (h->fields < UINT_MAX - LIMIT_HEADER_FIELDS)
+		h->fields++;
 	if (has_bad_byte(name, name_len) || has_bad_byte(value, value_len))
 		h->bad_byte = true;
 	if (is_named(name, name_len, "Content-Length")) {
@@ -69,6 +71,11 @@ void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const
 		if (!is_named(value, value_len, "chunked"))
 			h->not_chunked = true;
 	}
+}
+
+void edge_head_add_cookies(struct edge_head *h, unsigned n)
+{
+	h->cookies = n > UINT_MAX - LIMIT_HEADER_FIELDS ? UINT_MAX - LIMIT_HEADER_FIELDS : n;
 }
 
 status edge_head_check(const struct edge_head *h, const char **message)
@@ -93,6 +100,10 @@ status edge_head_check(const struct edge_head *h, const char **message)
 		*message = "request header fields larger than 8192 bytes";
 		return STATUS_HEADERS_TOO_LARGE;
 	}
+	if (h->fields + h->cookies > LIMIT_HEADER_FIELDS) {
+		*message = "more than 100 request header fields and cookies";
+		return STATUS_HEADERS_TOO_LARGE;
+	}
 	return STATUS_OK;
 }
 
@@ -103,19 +114,10 @@ status edge_target_check(size_t target_len)
 
 /* ---- on a connection ---- */
 
-/* libmicrohttpd reads all a client has sent in one go; when the client's
- * end of stream came with it, it may not look again until the timeout, so
- * a client that half-closed in the middle of a request's head would be
- * held 10 s, and one that half-closed after its last request 30 s. When
- * the end is already there, the connection gets LIMIT_HALF_CLOSED_S: a
- * head that is whole is answered at once anyway. */
+/* A half-close is seen by http/conns.c, which wakes the library to read
+ * the end of stream: no timeout here needs to allow for it. */
 static void set_timeout(struct MHD_Connection *conn, unsigned seconds)
 {
-	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	char c;
-
-	if (info && recv(info->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
-		seconds = LIMIT_HALF_CLOSED_S;
 	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, seconds);
 }
 
@@ -186,11 +188,15 @@ static enum MHD_Result add_field(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* The rest of the request is not read: the connection cannot be reused. */
+/* The rest of the request is not read: the connection cannot be reused.
+ * The answer is written to the socket at once rather than queued: a head
+ * this large may have left too little of libmicrohttpd's memory pool to
+ * build an answer in, and the library would close the connection without
+ * any. The access handler then has the library close the connection. */
 static void refuse(struct request *r, status st, const char *message)
 {
-	request_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	respond_error(r, st, message);
+	respond_error_now(r, st, message);
+	r->refused = true;
 }
 
 bool edge_admits(struct request *r)
@@ -207,6 +213,8 @@ bool edge_admits(struct request *r)
 	edge_head_init(&w.head);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, add_field, &w);
 	check_last(&w);
+	int cookies = MHD_get_connection_values(r->conn, MHD_COOKIE_KIND, NULL, NULL);
+	edge_head_add_cookies(&w.head, cookies > 0 ? (unsigned)cookies : 0);
 	st = edge_head_check(&w.head, &message);
 	if (st == STATUS_OK)
 		return true;

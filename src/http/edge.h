@@ -1,6 +1,7 @@
 /* edge.h: todod's own refusals at the HTTP edge, on top of libmicrohttpd's
  * parser: a request target over LIMIT_URI_BYTES (414), header fields over
- * LIMIT_HEADER_BYTES (431), and framing that two servers could read two ways
+ * LIMIT_HEADER_BYTES or more than LIMIT_HEADER_FIELDS of them and of cookies
+ * together (431: each takes a record in libmicrohttpd's memory pool), and framing that two servers could read two ways
  * (400, then the connection is closed): different Content-Length values,
  * Content-Length with Transfer-Encoding, a Transfer-Encoding other than
  * chunked, a CR, LF or NUL inside a header name or value.
@@ -22,6 +23,8 @@
 /* What the header fields of one request said, gathered field by field. */
 struct edge_head {
 	size_t bytes;                          /* name + value + 4 per field */
+	unsigned fields;                       /* fields seen */
+	unsigned cookies;                      /* cookies libmicrohttpd parsed from them */
 	unsigned content_lengths;              /* Content-Length fields seen */
 	char first_length[EDGE_LENGTH_BYTES];  /* the first one's value */
 	size_t first_length_len;
@@ -38,6 +41,10 @@ void edge_head_init(struct edge_head *h);
  * NUL included). Never fails. */
 void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const char *value,
 		   size_t value_len);
+
+/* The request's Cookie header held n cookies (libmicrohttpd parses them
+ * into records of their own before todod sees the request). */
+void edge_head_add_cookies(struct edge_head *h, unsigned n);
 
 /* The verdict on the fields added so far: STATUS_OK;
  * STATUS_HEADERS_TOO_LARGE; or STATUS_BAD_REQUEST for ambiguous framing,
@@ -60,7 +67,9 @@ void edge_request_started(struct MHD_Connection *conn);
 void edge_request_done(struct MHD_Connection *conn);
 
 /* Runs the target and header checks on r (headers in, body not yet read).
- * False when r was refused: answered in JSON with "Connection: close". */
+ * False when r was refused: answered in JSON with "Connection: close",
+ * written to the socket (respond_error_now); r->refused is set and the
+ * connection must be closed. */
 bool edge_admits(struct request *r);
 
 /* n more bytes of r's body came in, past LIMIT_BODY_BYTES (a chunked body):

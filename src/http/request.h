@@ -15,6 +15,7 @@
 #include "http/router.h"
 
 struct MHD_Connection;
+struct conns_entry;
 
 #define REQUEST_HEADERS_MAX 4
 #define VERR_MAX 8
@@ -43,6 +44,7 @@ struct principal {
 struct request {
 	/* filled by http/ */
 	struct MHD_Connection *conn;
+	struct conns_entry *conn_entry; /* its connection in http/conns.c, or NULL */
 	const struct app *app;
 	unsigned method;
 	char method_name[8];      /* as sent, for the log; "-" when unknown */
@@ -57,6 +59,7 @@ struct request {
 	buf body;                 /* the request body; body.len == 0 when none */
 	bool has_body;
 	bool body_too_large;
+	bool refused;             /* refused by the edge checks: close the connection */
 	size_t body_discarded;    /* read and dropped after a 413 */
 	struct principal caller;  /* valid when authenticated */
 	bool authenticated;
@@ -123,7 +126,8 @@ void respond_error(struct request *r, status st, const char *message);
 
 /* Writes the error answer for st to the socket at once, with
  * "Connection: close", when libmicrohttpd can no longer queue one (in the
- * middle of a body). The caller must then have the connection closed. */
+ * middle of a body) or might lack the memory to (a head refused by
+ * http/edge.c). The caller must then have the connection closed. */
 void respond_error_now(struct request *r, status st, const char *message);
 
 /* Answers 422 validation_failed with the fields of e. */

@@ -3,6 +3,7 @@
  * body, and that puts the security headers on every response (the API's
  * strict ones, or those a page or asset asks for). */
 #include "http/request.h"
+#include "http/conns.h"
 
 #include <microhttpd.h>
 #include <stdlib.h>
@@ -72,6 +73,8 @@ static void queue_with(struct request *r, unsigned code, struct MHD_Response *re
 		r->answered = true;
 		return;
 	}
+	if (r->conn_entry)
+		conns_answering(r->conn_entry);
 	add_security_headers(resp, h);
 	for (unsigned i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
@@ -203,9 +206,11 @@ void request_resume(struct request *r)
 }
 
 /* libmicrohttpd queues an answer only before a body is read or after all
- * of it; for the one refusal made in the middle of a body (413 as soon as
- * it crosses the limit) the same error body, with the API's headers, is
- * written to the socket here, and the caller has the connection closed. */
+ * of it, and builds it in the connection's memory pool; for the refusals
+ * made in the middle of a body (413 as soon as it crosses the limit) or of
+ * a head that may have filled the pool (the edge checks of http/edge.c)
+ * the same error body, with the API's headers, is written to the socket
+ * here, and the caller has the connection closed. */
 void respond_error_now(struct request *r, status st, const char *message)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -217,7 +222,8 @@ void respond_error_now(struct request *r, status st, const char *message)
 	buf_append_str(&body, "}}");
 	buf_append_str(&out, "HTTP/1.1 ");
 	buf_append_i64(&out, code);
-	buf_append_str(&out, code == 413 ? " Payload Too Large" : " Error");
+	buf_append_char(&out, ' ');
+	buf_append_str(&out, MHD_get_reason_phrase_for(code));
 	buf_append_str(&out, "\r\nConnection: close\r\nContent-Type: application/json\r\n"
 			     "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n"
 			     "Content-Security-Policy: ");
@@ -225,7 +231,8 @@ void respond_error_now(struct request *r, status st, const char *message)
 	buf_append_str(&out, "\r\nX-Frame-Options: DENY\r\nCache-Control: no-store\r\nContent-Length: ");
 	buf_append_i64(&out, (int64_t)body.len);
 	buf_append_str(&out, "\r\n\r\n");
-	buf_append(&out, body.data, body.len);
+	if (!(r->method & METHOD_HEAD))
+		buf_append(&out, body.data, body.len);
 	if (info && !buf_failed(&out)) {
 		(void)!send(info->connect_fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		shutdown(info->connect_fd, SHUT_WR);

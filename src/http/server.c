@@ -131,6 +131,7 @@ static struct request *request_new(server *s, struct MHD_Connection *conn)
 		return NULL;
 	r->start_us = clock_mono_us();
 	r->conn = conn;
+	r->conn_entry = cc->counted ? &cc->entry : NULL;
 	r->app = s->app;
 	r->uri = cc->uri;
 	r->target_len = cc->target_len;
@@ -448,8 +449,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	(void)version;
 	if (!r) {
 		r = *con_cls = request_new(cls, conn);
-		if (!r)
+		if (!r) {
+			static const char oom[] = "http: out of memory for a request, closing its connection\n";
+			(void)!write(STDERR_FILENO, oom, sizeof(oom) - 1);
 			return MHD_NO;
+		}
 	}
 	if (r->suspended) {
 		r->suspended = false;
@@ -459,7 +463,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	} else if (!r->started) {
 		r->started = true;
 		on_headers(r, method);
-		return MHD_YES;
+		return r->refused ? MHD_NO : MHD_YES; /* refused: answered, now closed */
 	} else if (*upload_data_size) {
 		size_t n = *upload_data_size;
 
@@ -483,6 +487,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 }
 
 /* libmicrohttpd's own messages (format strings of its own). */
+static const char closed_by_handler[] = "http: Application reported internal error, closing connection.\n";
+
 __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -493,6 +499,11 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	if (n < 0)
 		return;
 	size_t len = 6 + ((size_t)n < sizeof(line) - 6 ? (size_t)n : sizeof(line) - 7);
+	/* todod's access handler returns MHD_NO only to have a connection
+	 * closed after answering on its own (a refused head, a body over the
+	 * limit) or when out of memory, which it logs itself */
+	if (len == sizeof(closed_by_handler) - 1 && memcmp(line, closed_by_handler, len) == 0)
+		return;
 	if (len && line[len - 1] != '\n')
 		line[len++] = '\n';
 	(void)!write(STDERR_FILENO, line, len);
@@ -566,6 +577,12 @@ status server_start(const struct app *app, server **out, char err[256])
 		free(s);
 		return STATUS_UNAVAILABLE;
 	}
+	if (conns_start() != STATUS_OK) {
+		snprintf(err, 256, "cannot start the connection watcher");
+		accesslog_close(s->log);
+		free(s);
+		return STATUS_UNAVAILABLE;
+	}
 	s->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
@@ -578,6 +595,7 @@ status server_start(const struct app *app, server **out, char err[256])
 		1024u, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, 256, "cannot listen on %.200s: address in use or not allowed", app->cfg->listen);
+		conns_stop();
 		accesslog_close(s->log);
 		free(s);
 		return STATUS_UNAVAILABLE;
@@ -612,6 +630,7 @@ void server_stop(server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
+	conns_stop();
 	/* every request has completed and logged: write out what is buffered */
 	accesslog_close(s->log);
 	free(s);

@@ -172,6 +172,39 @@ describe('the HTTP edge', () => {
     assert.equal(fine.status, 200, 'headers under the limit are served');
   });
 
+  test('more than 100 header fields and cookies get 431 headers_too_large in JSON, up to what libmicrohttpd\'s 32 KiB pool holds', async () => {
+    const fields = (n) => Array.from({ length: n }, (_, i) => `X-${i}: v\r\n`).join('');
+    // Host and 99 more: 100 fields are served
+    const hundred = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}${fields(99)}\r\n`, { closeWaitMs: 0 });
+    assert.equal(hundred.status, 200);
+    for (const n of [100, 300, 440]) {
+      // 440 fields leave too little of the pool for an answer built there:
+      // todod's is written to the socket instead
+      const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}${fields(n)}\r\n`);
+      assertJsonError(res, 431, 'headers_too_large');
+      assert.ok(res.closed, `closed after ${n + 1} fields`);
+    }
+    // cookies: libmicrohttpd makes a record of each before todod is called
+    const cookies = (n) => `Cookie: ${Array.from({ length: n }, (_, i) => `c${i}`).join(';')}\r\n`;
+    assert.equal((await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}${cookies(98)}\r\n`, { closeWaitMs: 0 })).status, 200);
+    for (const n of [99, 430]) {
+      const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}${cookies(n)}\r\n`);
+      assertJsonError(res, 431, 'headers_too_large');
+    }
+    // a head as large as the pool: still todod's JSON, target or header
+    const target = await raw(port(), `GET /${'t'.repeat(31000)} HTTP/1.1\r\n${HOST}\r\n`);
+    assertJsonError(target, 414, 'uri_too_long');
+    const header = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}X-Filler: ${'a'.repeat(31000)}\r\n\r\n`);
+    assertJsonError(header, 431, 'headers_too_large');
+  });
+
+  test('a head larger than libmicrohttpd\'s pool is refused by the library itself (431, HTML) and the connection closed', async () => {
+    // the documented gap (HACKING.md): the library answers before calling todod
+    const res = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}X-Filler: ${'a'.repeat(40000)}\r\n\r\n`);
+    assert.equal(res.status, 431);
+    assert.ok(res.closed);
+  });
+
   const post = (headers, body = '{}') => `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\n${headers}\r\n${body}`;
 
   test('two different Content-Length values get 400 bad_request and the connection is closed', async () => {
@@ -212,10 +245,15 @@ describe('the HTTP edge', () => {
     assert.equal(fine.status, 200, fine.raw.toString('latin1').slice(0, 200));
   });
 
-  test('a non-numeric Content-Length is refused with 400 and a closed connection (answered by libmicrohttpd)', async () => {
+  test('a non-numeric or overlong Content-Length is refused (400, 413) with a closed connection (answered by libmicrohttpd)', async () => {
+    // the documented gap (HACKING.md): the library reads Content-Length
+    // after the last header line and answers before calling todod
     const res = await raw(port(), post('Content-Length: abc\r\n'));
     assert.equal(res.status, 400);
     assert.ok(res.closed);
+    const huge = await raw(port(), post('Content-Length: 99999999999999999999999\r\n'));
+    assert.equal(huge.status, 413);
+    assert.ok(huge.closed);
   });
 
   test('a chunked body gets 413 as soon as it passes 64 KiB, without waiting for its end', async () => {
@@ -240,7 +278,30 @@ describe('silent and half-closed clients', () => {
     assert.equal(res.status, 200);
   });
 
-  test('silent in the middle of the head or the body: dropped within 10 s; idle between requests: kept longer', async () => {
+  // One request on a fresh connection, then the bytes of the next one; resolves
+  // like raw() for what follows: status null and closed when it is dropped.
+  const keptAlive = (next, opts = {}) => new Promise((resolve) => {
+    const sock = net.connect({ port: port(), host: '127.0.0.1' });
+    let got = '';
+    let started = 0;
+    let closed = false;
+    const finish = () => { clearTimeout(timer); sock.destroy(); resolve({ status: null, closed, ms: Date.now() - started, rest: got }); };
+    const timer = setTimeout(finish, opts.timeoutMs ?? 25000);
+    sock.on('connect', () => sock.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`));
+    sock.on('data', (d) => {
+      got += d.toString('latin1');
+      if (!started && /\r\n\r\n[^]*\}/.test(got)) {
+        got = '';
+        started = Date.now();
+        sock.write(Buffer.from(next, 'latin1'));
+        if (opts.halfClose) sock.end();
+      }
+    });
+    sock.on('close', () => { closed = true; finish(); });
+    sock.on('error', () => { closed = true; });
+  });
+
+  test('silent in the middle of the head, the body or a kept-alive connection\'s next request line: dropped within 10 s; idle between requests: kept longer', async () => {
     const head = raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}`, { timeoutMs: 25000 });
     const body = raw(port(), `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"`, { timeoutMs: 25000 });
     // a kept-alive connection that finished a request is idle, not silent mid-request
@@ -256,8 +317,11 @@ describe('silent and half-closed clients', () => {
       setTimeout(() => { second = true; sock.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`); }, 13000);
       sock.on('close', () => resolve(second ? 'closed after the second request was sent' : 'closed while idle'));
     });
-    const [h, b, i] = await Promise.all([head, body, idle]);
-    for (const [what, res] of [['head', h], ['body', b]]) {
+    // a kept-alive connection whose next request line stops half-way: the
+    // library calls nothing before the line is whole, the idle timeout is 30 s
+    const line = keptAlive(`GET /heal`);
+    const [h, b, i, l] = await Promise.all([head, body, idle, line]);
+    for (const [what, res] of [['head', h], ['body', b], ['request line after a first request', l]]) {
       assert.equal(res.status, null, `${what}: no answer expected`);
       assert.ok(res.closed, `${what}: dropped`);
       assert.ok(res.ms >= 9000 && res.ms <= 12500, `${what}: dropped after ${res.ms} ms (10 s expected, not the 30 s idle timeout)`);
@@ -265,20 +329,46 @@ describe('silent and half-closed clients', () => {
     assert.equal(i, 'answered', 'an idle keep-alive connection outlives the 10 s of a silent request');
   });
 
-  test('a client that half-closes in the middle of a request is dropped at once (within about 1 s)', async () => {
-    for (const partial of [
+  test('a client that half-closes in the middle of a request is dropped at once, on a fresh or a kept-alive connection', async () => {
+    const partials = [
+      `GET /heal`,
       `GET /healthz HTTP/1.1\r\n${HOST}`,
       `GET /healthz HTTP/1.1\r\n${HOST}X-A: 1\r\n`,
-      `GET /healthz HTTP/1.1\r\n${HOST}`,
       `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em`,
-    ]) {
-      const res = await raw(port(), partial, { halfClose: true, timeoutMs: 5000 });
-      assert.ok(res.closed, 'dropped');
-      assert.ok(res.ms < 2500, `dropped after ${res.ms} ms, not after the 10 s of silence`);
+    ];
+    // The library misses the end of stream when it reads it together with
+    // the last bytes, which is likely while it is busy: other connections
+    // pipeline requests meanwhile (without them loopback is so quick that
+    // the end mostly comes in a read of its own).
+    const busy = () => Array.from({ length: 8 }, () => {
+      const s = net.connect({ port: port(), host: '127.0.0.1' }, () => s.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`.repeat(200)));
+      s.on('data', () => {});
+      s.on('error', () => {});
+      return s;
+    });
+    for (let round = 0; round < 3; round++) {
+      for (const partial of partials) {
+        const load = busy();
+        await new Promise((r) => setTimeout(r, 5));
+        const fresh = await raw(port(), partial, { halfClose: true, timeoutMs: 5000, closeWaitMs: 0 });
+        assert.ok(fresh.closed, 'dropped');
+        assert.equal(fresh.status, null, 'no answer to half a request');
+        assert.ok(fresh.ms < 500, `fresh connection: dropped after ${fresh.ms} ms, not after a timeout`);
+        const reused = await keptAlive(partial, { halfClose: true, timeoutMs: 5000 });
+        assert.ok(reused.closed, 'dropped');
+        assert.equal(reused.rest, '', 'no answer to half a request');
+        assert.ok(reused.ms < 500, `kept-alive connection: dropped after ${reused.ms} ms, not after a timeout`);
+        for (const s of load) s.destroy();
+      }
     }
-    // a whole request followed at once by the client's end is still answered
+    // a whole request followed at once by the client's end is still answered,
+    // a body larger than libmicrohttpd's reads included
     const whole = await raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}\r\n`, { halfClose: true, closeWaitMs: 0 });
     assert.equal(whole.status, 200);
+    const body = JSON.stringify({ email: 'a'.repeat(60000), password: 'x' });
+    const large = await raw(port(), `POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      { halfClose: true, closeWaitMs: 0 });
+    assertJsonError(large, 422, 'validation_failed');
   });
 });
 

@@ -6,7 +6,8 @@
  * edge_target_check. The verdict must agree with an independent reading:
  * any CR, LF or NUL left in a name or value, two different Content-Length
  * values, Content-Length with Transfer-Encoding, or a Transfer-Encoding
- * other than chunked are refused; an accepted head is within the limit. */
+ * other than chunked are refused; an accepted head is within the limits
+ * (bytes and number of fields). */
 #include "core/limits.h"
 #include "http/edge.h"
 
@@ -32,6 +33,7 @@ struct expect {
 	const char *length;
 	size_t length_len;
 	size_t bytes;
+	size_t fields;
 };
 
 static bool is_blank(char c)
@@ -52,6 +54,7 @@ static void trimmed(const char **s, size_t *n)
 static void expect_field(struct expect *x, const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	x->bytes += nlen + vlen + 4;
+	x->fields++;
 	if (memchr(name, '\r', nlen) || memchr(name, '\0', nlen) || memchr(value, '\r', vlen) ||
 	    memchr(value, '\0', vlen))
 		x->control = true;
@@ -123,9 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool ambiguous = x.control || x.length_conflict || (x.has_length && x.has_te) || x.te_other;
 	if (ambiguous)
 		CHECK(st == STATUS_BAD_REQUEST);
+	bool too_large = x.bytes > LIMIT_HEADER_BYTES || x.fields > LIMIT_HEADER_FIELDS;
 	if (st == STATUS_OK)
-		CHECK(!ambiguous && x.bytes <= LIMIT_HEADER_BYTES);
+		CHECK(!ambiguous && !too_large);
 	if (!ambiguous)
-		CHECK((st == STATUS_HEADERS_TOO_LARGE) == (x.bytes > LIMIT_HEADER_BYTES));
+		CHECK((st == STATUS_HEADERS_TOO_LARGE) == too_large);
 	return 0;
 }
