@@ -41,9 +41,10 @@
 	"+user_id = ?1 AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)" TASK_WHERE_SCAN
 #define TASK_PAGE(where, order)                                                                              \
 	"SELECT " TASK_COLUMNS " FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
-/* A page without search text is its tasks' ids alone, read from the index
- * it walks (a covering index: every skipped entry of an offset is an index
- * entry, never a row); the rows are then read by id (task_page). */
+/* A page without search text at a deep offset (SEARCH_NONE_IDS) is its
+ * tasks' ids alone, read from the index it walks (a covering index: every
+ * skipped entry of the offset is an index entry, never a row); the rows are
+ * then read by id (visit_ids). */
 #define TASK_PAGE_IDS(where, order) "SELECT id FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
 #define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
 /* The number of tasks holding a text of one or two characters: those its
@@ -55,9 +56,14 @@
 	" AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)"
 
 /* How a list looks for its search text. A user with at most
- * SEARCH_SCAN_MAX_TASKS tasks is searched by checking each of them. */
-enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX };
+ * SEARCH_SCAN_MAX_TASKS tasks is searched by checking each of them.
+ * SEARCH_NONE_IDS is SEARCH_NONE for an offset of at least
+ * PAGE_IDS_MIN_OFFSET: the page's ids from a covering index, then its rows by
+ * id. Reading 20 rows by id costs about 5 us more than with the page;
+ * skipping an index entry alone saves about 20 ns. */
+enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX, SEARCH_NONE_IDS };
 #define SEARCH_SCAN_MAX_TASKS 500
+#define PAGE_IDS_MIN_OFFSET   500
 
 /* The page statement of (search, status filter or not, sort, ascending) and
  * the count statement of a search. */
@@ -104,8 +110,8 @@ enum stmt_id {
 	STMT_TASK_COUNT_SEARCH, /* 4 statements: COUNT_AT */
 	STMT_TASK_COUNT_EXACT = STMT_TASK_COUNT_SEARCH + 4,
 	STMT_TASK_COUNT_EXACT_STATUS,
-	STMT_TASK_PAGE, /* 36 statements: PAGE_AT */
-	STMT_COUNT = STMT_TASK_PAGE + 36
+	STMT_TASK_PAGE, /* 48 statements: PAGE_AT */
+	STMT_COUNT = STMT_TASK_PAGE + 48
 };
 
 /* Schema-independent statements, prepared when the connection opens so a
@@ -167,12 +173,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[COUNT_AT(SEARCH_INDEX, 1)] = TASK_COUNT(TASK_WHERE_INDEX TASK_WHERE_STATUS),
 	[STMT_TASK_COUNT_EXACT] = TASK_COUNT_EXACT,
 	[STMT_TASK_COUNT_EXACT_STATUS] = TASK_COUNT_EXACT_STATUS,
-	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE, 0, TASK_BY_USER),
-	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE, 1, TASK_BY_USER TASK_WHERE_STATUS),
+	TASK_PAGES(SEARCH_NONE, 0, TASK_BY_USER),
+	TASK_PAGES(SEARCH_NONE, 1, TASK_BY_USER TASK_WHERE_STATUS),
 	TASK_PAGES(SEARCH_SCAN, 0, TASK_BY_USER TASK_WHERE_SCAN),
 	TASK_PAGES(SEARCH_SCAN, 1, TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
 	TASK_PAGES(SEARCH_INDEX, 0, TASK_WHERE_INDEX),
 	TASK_PAGES(SEARCH_INDEX, 1, TASK_WHERE_INDEX TASK_WHERE_STATUS),
+	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 0, TASK_BY_USER),
+	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 1, TASK_BY_USER TASK_WHERE_STATUS),
 };
 
 static const char migrations_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -1261,15 +1269,18 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 			void *arg, int64_t *rows)
 {
 	sqlite3_stmt *st = NULL;
-	status rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
+	status rv;
 	int rc;
 
+	if (search == SEARCH_NONE && q->offset >= PAGE_IDS_MIN_OFFSET)
+		search = SEARCH_NONE_IDS;
+	rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
 	if (rv != STATUS_OK)
 		return rv;
 	rc = bind_task_query(st, user_id, q, pattern, match);
 	if (rc != SQLITE_OK)
 		rv = status_of(rc);
-	else if (search == SEARCH_NONE)
+	else if (search == SEARCH_NONE_IDS)
 		rv = visit_ids(c, user_id, st, visit, arg, rows);
 	else
 		rv = visit_rows(st, visit, arg, rows);

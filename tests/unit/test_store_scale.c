@@ -483,7 +483,7 @@ static void assert_plans(const char *path)
 				fail_msg("page of ids reads rows: %s\n%s", sql, p.text);
 		}
 	}
-	assert_true(i > 36);
+	assert_true(i > 48);
 	sqlite3_close(db);
 }
 
@@ -507,6 +507,64 @@ static void test_list_plans_use_indexes(void **state)
 	assert_plans(f->path);
 }
 
+/* deep offsets ---------------------------------------------------------- */
+
+/* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) is read as ids
+ * from a covering index, then rows by id: the same tasks, in the same
+ * order, as the index walk with the rows, for every filter and sort. */
+static void test_deep_offset_pages(void **state)
+{
+	static const char *const order[3][2] = {
+	    {"created_at DESC, id DESC", "created_at ASC, id ASC"},
+	    {"updated_at DESC, id DESC", "updated_at ASC, id ASC"},
+	    {"title COLLATE NOCASE DESC, id DESC", "title COLLATE NOCASE ASC, id ASC"},
+	};
+	static const char *const by_status[3] = {"", " AND completed = 0", " AND completed = 1"};
+	struct fixture *f = *state;
+
+	add_user(f, USER_A, "ada@example.com");
+	add_user(f, USER_B, "bob@example.com");
+	raw_exec(f->path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3600)"
+	                  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
+	                  " SELECT CASE WHEN i % 2 THEN '" USER_A "' ELSE '" USER_B "' END,"
+	                  " CASE i % 3 WHEN 0 THEN 'Task ' ELSE 'task ' END || (i * 37 % 101),"
+	                  " i % 3 = 0, i / 2, i / 2 + i * 13 % 50 FROM n");
+	for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++) {
+		for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++) {
+			for (int asc = 0; asc <= 1; asc++) {
+				struct task_query q;
+				struct ids v;
+				int64_t total = -1, offset = 500;
+
+				memset(&q, 0, sizeof(q));
+				memset(&v, 0, sizeof(v));
+				q.filter = (enum task_filter)filter;
+				q.sort = (enum task_sort)sort;
+				q.ascending = asc;
+				q.limit = 7;
+				q.offset = offset;
+				assert_int_equal(store_task_list(f->c, USER_A, &q, &total, collect, &v), STATUS_OK);
+				assert_int_equal(total,
+				                 raw_query(f->path,
+				                           filter == TASK_FILTER_ALL ? "SELECT count(*) FROM tasks WHERE user_id = ?1"
+				                           : filter == TASK_FILTER_PENDING
+				                               ? "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 0"
+				                               : "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 1",
+				                           USER_A));
+				assert_int_equal(v.count, 7);
+				for (int i = 0; i < v.count; i++) {
+					char sql[512];
+
+					snprintf(sql, sizeof(sql),
+					         "SELECT id FROM tasks WHERE user_id = ?1%s ORDER BY %s LIMIT 1 OFFSET %lld",
+					         by_status[filter], order[sort][asc], (long long)(offset + i));
+					assert_int_equal(v.id[i], raw_query(f->path, sql, USER_A));
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +572,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_search_index_same_as_scan, setup, teardown),
 	    cmocka_unit_test(test_migration_fills_existing_rows),
 	    cmocka_unit_test_setup_teardown(test_list_plans_use_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deep_offset_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store_scale", tests, group_setup, group_teardown);
