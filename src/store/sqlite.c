@@ -48,9 +48,10 @@
 #define TASK_PAGE_IDS(where, order) "SELECT id FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
 #define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
 /* The number of tasks holding a text of one or two characters: those its
- * one token lists, all of them the user's (no task is read), or those of
- * them with the status. */
-#define TASK_COUNT_EXACT "SELECT count(*) FROM tasks_fts WHERE tasks_fts MATCH ?4"
+ * one token lists, all of them the user's, counted by FTS5 itself from the
+ * token's list (fts5vocab; ?1 the token, sqlite_search_token: no task is
+ * read, no row made per match), or those of them with the status. */
+#define TASK_COUNT_EXACT "SELECT doc FROM tasks_fts_terms WHERE term = ?1"
 #define TASK_COUNT_EXACT_STATUS                                                                              \
 	"SELECT count(*) FROM tasks WHERE +user_id = ?1 AND completed = ?2"                                  \
 	" AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)"
@@ -1294,16 +1295,30 @@ static status task_count_exact(struct sqlite_conn *c, const char *user_id, const
 			       const char *pattern, const char *match, int64_t *total)
 {
 	sqlite3_stmt *st = NULL;
-	status rv = stmt_get(c, q->filter == TASK_FILTER_ALL ? STMT_TASK_COUNT_EXACT : STMT_TASK_COUNT_EXACT_STATUS,
-			     &st);
-	int rc;
+	char token[SEARCH_TOKEN_MAX];
+	size_t len = 0;
+	status rv;
+	int rc = SQLITE_OK;
 
+	if (q->filter == TASK_FILTER_ALL) {
+		len = sqlite_search_token(user_id, pattern, token, sizeof(token));
+		if (len == 0)
+			return STATUS_INTERNAL; /* sqlite_search_match took it */
+	}
+	rv = stmt_get(c, q->filter == TASK_FILTER_ALL ? STMT_TASK_COUNT_EXACT : STMT_TASK_COUNT_EXACT_STATUS, &st);
 	if (rv != STATUS_OK)
 		return rv;
-	rc = bind_task_query(st, user_id, q, pattern, match);
+	if (q->filter == TASK_FILTER_ALL)
+		rc = sqlite3_bind_text(st, 1, token, (int)len, SQLITE_STATIC);
+	else
+		rc = bind_task_query(st, user_id, q, pattern, match);
 	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
 	if (rv == STATUS_OK)
 		*total = sqlite3_column_int64(st, 0);
+	else if (rv == STATUS_NOT_FOUND && q->filter == TASK_FILTER_ALL) {
+		*total = 0; /* no task holds the token */
+		rv = STATUS_OK;
+	}
 	stmt_release(st);
 	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
 }

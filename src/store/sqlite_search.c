@@ -139,6 +139,21 @@ int sqlite_search_register(sqlite3 *db)
 	return rc;
 }
 
+size_t sqlite_search_token(const char *owner, const char *gram, char *out, size_t cap)
+{
+	unsigned char key[KEY_MAX];
+	size_t owner_len = strlen(owner), gram_len = strlen(gram), k;
+
+	if (owner_len > OWNER_MAX || gram_len > GRAM_MAX)
+		return 0;
+	k = owner_key(owner, owner_len, key);
+	if (k + gram_len > cap)
+		return 0;
+	memcpy(out, key, k);
+	memcpy(out + k, gram, gram_len);
+	return k + gram_len;
+}
+
 /* Appends the phrase "OWNER\x1fGRAM" (quotes doubled) and a space. */
 static bool phrase_add(char *match, size_t cap, size_t *o, const char *owner, const char *gram,
 		       const char *gram_end)

@@ -27,6 +27,12 @@
 /* Registers the tokenizer on db; an SQLite result code. */
 int sqlite_search_register(sqlite3 *db);
 
+/* Writes to out (capacity cap) the token of owner's n-gram gram (at most
+ * three characters), as the tokenizer makes it; returns its length, 0 when
+ * it does not fit or is no token. SEARCH_TOKEN_MAX bytes always fit. */
+#define SEARCH_TOKEN_MAX 80
+size_t sqlite_search_token(const char *owner, const char *gram, char *out, size_t cap);
+
 /* How a folded search text is looked up in the index. */
 enum search_match {
 	MATCH_NONE,   /* an empty text: no search */

@@ -10,13 +10,14 @@
 -- reads the lists of its user's tasks only. It indexes the runs of one and
 -- two characters as well as three: the tasks holding a search text of one
 -- or two characters are exactly those listing its one token, counted
--- without reading a task. Positions, columns and column sizes are still not
--- kept (detail = none, columnsize = 0; see 003).
+-- without reading a task (tasks_fts_terms). Positions, columns and column
+-- sizes are still not kept (detail = none, columnsize = 0; see 003).
 --
 -- Like todod_fold, the tokenizer exists only in todod: the sqlite3 shell
 -- cannot write tasks (bench/scale.sh shows how to bulk-load). Every object
 -- is dropped first, so the migration can be applied again to index tasks
 -- loaded without it.
+DROP TABLE IF EXISTS tasks_fts_terms;
 DROP TRIGGER IF EXISTS tasks_fts_ai;
 DROP TRIGGER IF EXISTS tasks_fts_ad;
 DROP TRIGGER IF EXISTS tasks_fts_au;
@@ -38,6 +39,10 @@ CREATE VIRTUAL TABLE tasks_fts USING fts5 (
 INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild');
 -- one segment: a lookup reads each list once (about 2 s per million tasks)
 INSERT INTO tasks_fts (tasks_fts) VALUES ('optimize');
+
+-- Each token's number of tasks, counted by FTS5 from its list (nothing is
+-- stored): the count of a text of one or two characters.
+CREATE VIRTUAL TABLE tasks_fts_terms USING fts5vocab (tasks_fts, 'row');
 
 CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks BEGIN
 	INSERT INTO tasks_fts (rowid, title, description)
