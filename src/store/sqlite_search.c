@@ -101,7 +101,7 @@ static int grams_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *te
 		size_t n = (size_t)(end - p);
 
 		if (n > GRAM_MAX)
-			n = GRAM_MAX; /* never a token of ours: matches nothing */
+			n = 0; /* no n-gram of ours: the key alone, which no task lists */
 		memcpy(buf + k, p, n);
 		return token(ctx, 0, (const char *)buf, (int)(k + n), (int)(p - text), (int)(p - text + n));
 	}
