@@ -4,12 +4,12 @@
 
 #include <string.h>
 
-#define KEY_UUID  0x01
-#define KEY_OTHER 0x02
+#define KEY_UUID   0x01
+#define KEY_OTHER  0x02
 #define UUID_CHARS 36
-#define OWNER_MAX 64 /* the store's user ids are UUIDs; a longer owner is an error */
-#define KEY_MAX   (OWNER_MAX + 2)
-#define GRAM_MAX  12 /* three characters of at most four bytes */
+#define OWNER_MAX  64 /* the store's user ids are UUIDs; a longer owner is an error */
+#define KEY_MAX    (OWNER_MAX + 2)
+#define GRAM_MAX   12 /* three characters of at most four bytes */
 
 /* The character after the one at p, at most end (UTF-8; a stray
  * continuation byte counts as one character). */
@@ -85,7 +85,7 @@ static void grams_delete(Fts5Tokenizer *t)
 /* A document gives the key and every run of one, two and three characters
  * of its text; a query phrase gives the key and the rest as written. */
 static int grams_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int len,
-			  int (*token)(void *, int, const char *, int, int, int))
+                          int (*token)(void *, int, const char *, int, int, int))
 {
 	unsigned char buf[KEY_MAX + GRAM_MAX];
 	const char *end = text + len, *sep = memchr(text, SEARCH_OWNER_SEP, (size_t)len), *p;
@@ -112,7 +112,7 @@ static int grams_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *te
 			q = next_char(q, end);
 			memcpy(buf + k, p, (size_t)(q - p));
 			rc = token(ctx, 0, (const char *)buf, (int)(k + (size_t)(q - p)), (int)(p - text),
-				   (int)(q - text));
+			           (int)(q - text));
 		}
 	}
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -156,7 +156,7 @@ size_t sqlite_search_token(const char *owner, const char *gram, char *out, size_
 
 /* Appends the phrase "OWNER\x1fGRAM" (quotes doubled) and a space. */
 static bool phrase_add(char *match, size_t cap, size_t *o, const char *owner, const char *gram,
-		       const char *gram_end)
+                       const char *gram_end)
 {
 	size_t need = 2 * (strlen(owner) + (size_t)(gram_end - gram)) + 4;
 	const char *parts[2][2] = {{owner, owner + strlen(owner)}, {gram, gram_end}};
@@ -179,7 +179,7 @@ static bool phrase_add(char *match, size_t cap, size_t *o, const char *owner, co
 }
 
 bool sqlite_search_match(const char *owner, const char *pattern, char *match, size_t cap,
-			 enum search_match *kind)
+                         enum search_match *kind)
 {
 	const char *end = pattern + strlen(pattern), *p, *last = pattern;
 	size_t chars = 0, i = 0, o = 0;
@@ -198,12 +198,12 @@ bool sqlite_search_match(const char *owner, const char *pattern, char *match, si
 		for (p = pattern; fits && i + 3 <= chars; p = next_char(p, end), i++) {
 			if (i % 3 == 0)
 				fits = phrase_add(match, cap, &o, owner, p,
-						  next_char(next_char(next_char(p, end), end), end));
+				                  next_char(next_char(next_char(p, end), end), end));
 			last = p;
 		}
 		if (fits && chars % 3 != 0)
 			fits = phrase_add(match, cap, &o, owner, last,
-					  next_char(next_char(next_char(last, end), end), end));
+			                  next_char(next_char(next_char(last, end), end), end));
 		*kind = MATCH_TRIGRAM;
 	}
 	if (!fits) {

@@ -47,10 +47,11 @@ enum search_match {
  * task holding the text holds them; the caller checks each candidate).
  * *kind tells which. false when match is too small. */
 bool sqlite_search_match(const char *owner, const char *pattern, char *match, size_t cap,
-			 enum search_match *kind);
+                         enum search_match *kind);
 
 /* The capacity sqlite_search_match needs for a pattern of pattern_bytes
  * bytes and an owner of owner_bytes. */
-#define SEARCH_MATCH_CAP(pattern_bytes, owner_bytes) (((pattern_bytes) / 3 + 2) * (2 * (owner_bytes) + 2 * 12 + 5) + 1)
+#define SEARCH_MATCH_CAP(pattern_bytes, owner_bytes)                                                         \
+	(((pattern_bytes) / 3 + 2) * (2 * (owner_bytes) + 2 * 12 + 5) + 1)
 
 #endif
