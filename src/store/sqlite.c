@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/embedded.h"
 #include "core/text.h"
+#include "store/sqlite_search.h"
 
 #define BUSY_TIMEOUT_MS 5000
 /* The background checkpointer's period (see checkpointer_main). */
@@ -23,12 +24,14 @@
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
 /* The task list's statements. Parameters: ?1 the user, ?2 the completed
  * value wanted (status filter only), ?3 the search text case-folded like
- * the columns it is looked for in, ?4 its trigrams as an FTS5 query, ?5 limit
- * and ?6 offset (pages only). Every (filter, sort) pair walks one index of
- * 002_list_indexes.sql in order, so no page sorts. A search text of three
- * characters or more takes its candidates from the trigram index tasks_fts
- * and sorts those; a shorter one is checked on each of the user's tasks.
- * Either way each row is checked with instr, so both give the same rows. */
+ * the columns it is looked for in, ?4 its FTS5 query (sqlite_search_match:
+ * the user's tokens of the text's trigrams, or of the whole text when it has
+ * one or two characters), ?5 limit and ?6 offset (pages only). Every
+ * (filter, sort) pair walks one index of 002_list_indexes.sql in order, so
+ * no page sorts. A search either takes its candidates from the search index
+ * tasks_fts (004_search_per_user.sql) and sorts those (SEARCH_INDEX), or
+ * walks the user's index in order and checks each task (SEARCH_SCAN); each
+ * row is checked with instr either way, so both give the same rows. */
 #define TASK_BY_USER      "user_id = ?1"
 #define TASK_WHERE_STATUS " AND completed = ?2"
 #define TASK_WHERE_SCAN   " AND (instr(todod_fold(title), ?3) > 0 OR instr(todod_fold(description), ?3) > 0)"
@@ -38,26 +41,44 @@
 	"+user_id = ?1 AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)" TASK_WHERE_SCAN
 #define TASK_PAGE(where, order)                                                                              \
 	"SELECT " TASK_COLUMNS " FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
+/* A page without search text at a deep offset (SEARCH_NONE_IDS) is its
+ * tasks' ids alone, read from the index it walks (a covering index: every
+ * skipped entry of the offset is an index entry, never a row); the rows are
+ * then read by id (visit_ids). */
+#define TASK_PAGE_IDS(where, order) "SELECT id FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
 #define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
+/* The number of tasks holding a text of one or two characters: those its
+ * one token lists, all of them the user's, counted by FTS5 itself from the
+ * token's list (fts5vocab; ?1 the token, sqlite_search_token: no task is
+ * read, no row made per match), or those of them with the status. */
+#define TASK_COUNT_EXACT "SELECT doc FROM tasks_fts_terms WHERE term = ?1"
+#define TASK_COUNT_EXACT_STATUS                                                                              \
+	"SELECT count(*) FROM tasks WHERE +user_id = ?1 AND completed = ?2"                                  \
+	" AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)"
 
 /* How a list looks for its search text. A user with at most
- * SEARCH_SCAN_MAX_TASKS tasks is searched by checking each of them. */
-enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX };
+ * SEARCH_SCAN_MAX_TASKS tasks is searched by checking each of them.
+ * SEARCH_NONE_IDS is SEARCH_NONE for an offset of at least
+ * PAGE_IDS_MIN_OFFSET: the page's ids from a covering index, then its rows by
+ * id. Reading 20 rows by id costs about 5 us more than with the page;
+ * skipping an index entry alone saves about 20 ns. */
+enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX, SEARCH_NONE_IDS };
 #define SEARCH_SCAN_MAX_TASKS 500
+#define PAGE_IDS_MIN_OFFSET   500
 
 /* The page statement of (search, status filter or not, sort, ascending) and
  * the count statement of a search. */
 #define PAGE_AT(search, by_status, sort, asc)                                                                \
 	(STMT_TASK_PAGE + ((((search) * 2 + (by_status)) * 3 + (sort)) * 2 + (asc)))
 #define COUNT_AT(search, by_status) (STMT_TASK_COUNT_SEARCH + ((search) - 1) * 2 + (by_status))
-#define TASK_PAGES(search, by_status, where)                                                                 \
-	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 0)] = TASK_PAGE(where, "created_at DESC, id DESC"),   \
-	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 1)] = TASK_PAGE(where, "created_at ASC, id ASC"),     \
-	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 0)] = TASK_PAGE(where, "updated_at DESC, id DESC"),   \
-	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 1)] = TASK_PAGE(where, "updated_at ASC, id ASC"),     \
-	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 0)] =                                                   \
-	    TASK_PAGE(where, "title COLLATE NOCASE DESC, id DESC"),                                          \
-	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 1)] = TASK_PAGE(where, "title COLLATE NOCASE ASC, id ASC")
+#define TASK_PAGES_OF(page, search, by_status, where)                                                         \
+	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 0)] = page(where, "created_at DESC, id DESC"),        \
+	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 1)] = page(where, "created_at ASC, id ASC"),          \
+	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 0)] = page(where, "updated_at DESC, id DESC"),        \
+	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 1)] = page(where, "updated_at ASC, id ASC"),          \
+	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 0)] = page(where, "title COLLATE NOCASE DESC, id DESC"), \
+	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 1)] = page(where, "title COLLATE NOCASE ASC, id ASC")
+#define TASK_PAGES(search, by_status, where) TASK_PAGES_OF(TASK_PAGE, search, by_status, where)
 
 enum stmt_id {
 	STMT_BEGIN,
@@ -88,8 +109,10 @@ enum stmt_id {
 	STMT_TASK_DELETE,
 	STMT_TASK_COUNTERS,
 	STMT_TASK_COUNT_SEARCH, /* 4 statements: COUNT_AT */
-	STMT_TASK_PAGE = STMT_TASK_COUNT_SEARCH + 4, /* 36 statements: PAGE_AT */
-	STMT_COUNT = STMT_TASK_PAGE + 36
+	STMT_TASK_COUNT_EXACT = STMT_TASK_COUNT_SEARCH + 4,
+	STMT_TASK_COUNT_EXACT_STATUS,
+	STMT_TASK_PAGE, /* 48 statements: PAGE_AT */
+	STMT_COUNT = STMT_TASK_PAGE + 48
 };
 
 /* Schema-independent statements, prepared when the connection opens so a
@@ -149,12 +172,16 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[COUNT_AT(SEARCH_SCAN, 1)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
 	[COUNT_AT(SEARCH_INDEX, 0)] = TASK_COUNT(TASK_WHERE_INDEX),
 	[COUNT_AT(SEARCH_INDEX, 1)] = TASK_COUNT(TASK_WHERE_INDEX TASK_WHERE_STATUS),
+	[STMT_TASK_COUNT_EXACT] = TASK_COUNT_EXACT,
+	[STMT_TASK_COUNT_EXACT_STATUS] = TASK_COUNT_EXACT_STATUS,
 	TASK_PAGES(SEARCH_NONE, 0, TASK_BY_USER),
 	TASK_PAGES(SEARCH_NONE, 1, TASK_BY_USER TASK_WHERE_STATUS),
 	TASK_PAGES(SEARCH_SCAN, 0, TASK_BY_USER TASK_WHERE_SCAN),
 	TASK_PAGES(SEARCH_SCAN, 1, TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
 	TASK_PAGES(SEARCH_INDEX, 0, TASK_WHERE_INDEX),
 	TASK_PAGES(SEARCH_INDEX, 1, TASK_WHERE_INDEX TASK_WHERE_STATUS),
+	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 0, TASK_BY_USER),
+	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 1, TASK_BY_USER TASK_WHERE_STATUS),
 };
 
 static const char migrations_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -429,6 +456,8 @@ static status configure(struct sqlite_conn *c)
 						SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 						fold_function, NULL, NULL, NULL);
 
+	if (rc == SQLITE_OK)
+		rc = sqlite_search_register(c->db);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	/* Stricter SQL: double quotes name identifiers only, and the schema
@@ -1175,21 +1204,13 @@ static status task_count(struct sqlite_conn *c, const char *user_id, const struc
 	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
 }
 
-/* Visits the page; *rows gets how many rows it held. */
-static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			enum task_search search, const char *pattern, const char *match, task_visit_fn visit,
-			void *arg, int64_t *rows)
+/* Visits the rows of the page statement st, bound; *rows gets how many. */
+static status visit_rows(sqlite3_stmt *st, task_visit_fn visit, void *arg, int64_t *rows)
 {
-	sqlite3_stmt *st = NULL;
 	struct task t;
 	int64_t n = 0;
-	status rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
-	int rc;
+	status rv = step_row(st);
 
-	if (rv != STATUS_OK)
-		return rv;
-	rc = bind_task_query(st, user_id, q, pattern, match);
-	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
 	while (rv == STATUS_OK) {
 		rv = read_task(st, &t);
 		if (rv == STATUS_OK)
@@ -1199,7 +1220,6 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 			rv = step_row(st);
 		}
 	}
-	stmt_release(st);
 	if (rv == STATUS_NOT_FOUND) {
 		*rows = n;
 		rv = STATUS_OK;
@@ -1207,63 +1227,129 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 	return rv;
 }
 
-/* The character after the one at p (valid UTF-8). */
-static const char *next_char(const char *p)
+/* Visits the page of ids of the page statement st, bound, reading each
+ * task by id (STMT_TASK_GET) after the last id; *rows gets how many. */
+static status visit_ids(struct sqlite_conn *c, const char *user_id, sqlite3_stmt *st, task_visit_fn visit,
+			void *arg, int64_t *rows)
 {
-	for (p++; ((unsigned char)*p & 0xC0) == 0x80; p++)
-		;
-	return p;
+	int64_t ids[LIMIT_PAGE_MAX], n = 0;
+	sqlite3_stmt *get = NULL;
+	struct task t;
+	status rv = step_row(st);
+
+	while (rv == STATUS_OK && n < LIMIT_PAGE_MAX) {
+		ids[n++] = sqlite3_column_int64(st, 0);
+		rv = step_row(st);
+	}
+	if (rv == STATUS_OK) /* more rows than a page holds: not the page statement's */
+		rv = STATUS_INTERNAL;
+	if (rv == STATUS_NOT_FOUND)
+		rv = stmt_get(c, STMT_TASK_GET, &get);
+	for (int64_t i = 0; rv == STATUS_OK && i < n; i++) {
+		int rc = SQLITE_OK;
+
+		bind_i64(get, 1, ids[i], &rc);
+		bind_text(get, 2, user_id, &rc);
+		rv = rc == SQLITE_OK ? step_row(get) : status_of(rc);
+		if (rv == STATUS_OK)
+			rv = read_task(get, &t);
+		stmt_release(get);
+		if (rv == STATUS_NOT_FOUND) /* same read transaction: the row is there */
+			rv = STATUS_INTERNAL;
+		if (rv == STATUS_OK)
+			rv = visit(&t, arg);
+	}
+	if (rv == STATUS_OK)
+		*rows = n;
+	return rv;
 }
 
-/* Appends the three characters at p to match as an FTS5 string ("...",
- * quotes doubled) and a space; false when cap would be exceeded. */
-static bool match_add(char *match, size_t cap, size_t *o, const char *p)
+/* Visits the page; *rows gets how many rows it held. */
+static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			enum task_search search, const char *pattern, const char *match, task_visit_fn visit,
+			void *arg, int64_t *rows)
 {
-	const char *end = next_char(next_char(next_char(p)));
+	sqlite3_stmt *st = NULL;
+	status rv;
+	int rc;
 
-	if (*o + 2 * (size_t)(end - p) + 3 >= cap)
-		return false;
-	match[(*o)++] = '"';
-	for (; p < end; p++) {
-		if (*p == '"')
-			match[(*o)++] = '"';
-		match[(*o)++] = *p;
-	}
-	match[(*o)++] = '"';
-	match[(*o)++] = ' ';
-	return true;
+	if (search == SEARCH_NONE && q->offset >= PAGE_IDS_MIN_OFFSET)
+		search = SEARCH_NONE_IDS;
+	rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
+	if (rv != STATUS_OK)
+		return rv;
+	rc = bind_task_query(st, user_id, q, pattern, match);
+	if (rc != SQLITE_OK)
+		rv = status_of(rc);
+	else if (search == SEARCH_NONE_IDS)
+		rv = visit_ids(c, user_id, st, visit, arg, rows);
+	else
+		rv = visit_rows(st, visit, arg, rows);
+	stmt_release(st);
+	return rv;
 }
 
-/* How the folded search text is looked for. For SEARCH_INDEX, match (of
- * capacity cap) gets an FTS5 query for the trigrams that tile the text
- * (characters 0-2, 3-5, ... and the last three): every task holding the
- * text holds them all, and looking them up without their positions costs
- * a third of the whole phrase; the statement's instr check keeps only
- * the tasks that hold the text. The trigram index finds nothing shorter
- * than three characters. */
-static enum task_search task_search_of(const char *pattern, char *match, size_t cap)
+/* The number of tasks holding a text of one or two characters (exact: its
+ * one token lists them), under q's status filter. */
+static status task_count_exact(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			       const char *pattern, const char *match, int64_t *total)
 {
-	size_t chars = 0, i = 0, o = 0;
-	const char *p, *last = pattern;
-	bool fits = true;
+	sqlite3_stmt *st = NULL;
+	char token[SEARCH_TOKEN_MAX];
+	size_t len = 0;
+	status rv;
+	int rc = SQLITE_OK;
 
-	if (!pattern[0])
-		return SEARCH_NONE;
-	for (p = pattern; *p; p = next_char(p))
-		chars++;
-	if (chars < 3)
-		return SEARCH_SCAN;
-	for (p = pattern; fits && i + 3 <= chars; p = next_char(p), i++) {
-		if (i % 3 == 0)
-			fits = match_add(match, cap, &o, p);
-		last = p;
+	if (q->filter == TASK_FILTER_ALL) {
+		len = sqlite_search_token(user_id, pattern, token, sizeof(token));
+		if (len == 0)
+			return STATUS_INTERNAL; /* sqlite_search_match took it */
 	}
-	if (fits && chars % 3 != 0)
-		fits = match_add(match, cap, &o, last);
-	if (!fits)
-		return SEARCH_SCAN;
-	match[o - 1] = '\0';
-	return SEARCH_INDEX;
+	rv = stmt_get(c, q->filter == TASK_FILTER_ALL ? STMT_TASK_COUNT_EXACT : STMT_TASK_COUNT_EXACT_STATUS, &st);
+	if (rv != STATUS_OK)
+		return rv;
+	if (q->filter == TASK_FILTER_ALL)
+		rc = sqlite3_bind_text(st, 1, token, (int)len, SQLITE_STATIC);
+	else
+		rc = bind_task_query(st, user_id, q, pattern, match);
+	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
+	if (rv == STATUS_OK)
+		*total = sqlite3_column_int64(st, 0);
+	else if (rv == STATUS_NOT_FOUND && q->filter == TASK_FILTER_ALL) {
+		*total = 0; /* no task holds the token */
+		rv = STATUS_OK;
+	}
+	stmt_release(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
+}
+
+/* A text of one or two characters: the count first (exact, from its one
+ * token), then the page by whichever costs less: walking the filter's
+ * index in order, checking each task, finds offset + limit matches after
+ * about (offset + limit) * tasks / matches tasks; reading the matches from
+ * the search index and sorting them costs about their number. */
+static status task_list_exact(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			      const char *pattern, const char *match, int64_t all, int64_t completed,
+			      task_visit_fn visit, void *arg, int64_t *total)
+{
+	int64_t in_filter = q->filter == TASK_FILTER_ALL		? all
+			    : q->filter == TASK_FILTER_COMPLETED ? completed
+								 : all - completed;
+	int64_t rows = 0, matches = 0;
+	status rv = task_count_exact(c, user_id, q, pattern, match, &matches);
+	enum task_search page;
+
+	if (rv != STATUS_OK || q->offset >= matches) {
+		*total = matches;
+		return rv;
+	}
+	/* (offset + limit) * in_filter / matches < matches, in doubles: the
+	 * product can pass 2^63 */
+	page = (double)(q->offset + q->limit) * (double)in_filter < (double)matches * (double)matches ? SEARCH_SCAN
+												  : SEARCH_INDEX;
+	rv = task_page(c, user_id, q, page, pattern, match, visit, arg, &rows);
+	*total = matches;
+	return rv;
 }
 
 /* Page and count are read in one transaction, so they agree. A page that
@@ -1274,35 +1360,46 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 {
 	struct sqlite_conn *c = conn_of(base);
 	char pattern[2 * LIMIT_QUERY_TEXT_BYTES + 3];
-	char match[3 * sizeof(pattern) + 32];
-	enum task_search search;
-	int64_t rows = 0, count = 0;
+	char *match = NULL;
+	size_t cap;
+	enum search_match kind = MATCH_NONE;
+	enum task_search search = SEARCH_NONE;
+	int64_t rows = 0, count = 0, all = 0, completed = 0;
 	status rv;
 
 	if (!text_fold(pattern, sizeof(pattern), q->text, strlen(q->text), NULL))
 		return STATUS_INVALID;
-	search = task_search_of(pattern, match, sizeof(match));
+	if (pattern[0]) {
+		cap = SEARCH_MATCH_CAP(strlen(pattern), strlen(user_id));
+		if (!(match = malloc(cap)))
+			return STATUS_NOMEM;
+		/* a text the index cannot take is checked task by task */
+		search = sqlite_search_match(user_id, pattern, match, cap, &kind) ? SEARCH_INDEX : SEARCH_SCAN;
+	}
 	rv = run(c, STMT_BEGIN);
 	if (rv != STATUS_OK)
-		return rv;
-	/* Checking each of a few tasks costs less than the search index, whose
-	 * cost follows the matches among every user's tasks. */
+		goto done;
+	/* Checking each of a few tasks costs less than the search index. */
 	if (search == SEARCH_INDEX) {
-		int64_t all, completed;
-
 		rv = task_counters(c, user_id, &all, &completed);
 		if (rv == STATUS_OK && all <= SEARCH_SCAN_MAX_TASKS)
 			search = SEARCH_SCAN;
 	}
-	if (rv == STATUS_OK)
-		rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);
-	if (rv == STATUS_OK && (rows == q->limit || (rows == 0 && q->offset > 0)))
-		rv = task_count(c, user_id, q, search, pattern, match, &count);
-	else
-		count = q->offset + rows;
+	if (rv == STATUS_OK && search == SEARCH_INDEX && kind == MATCH_EXACT) {
+		rv = task_list_exact(c, user_id, q, pattern, match, all, completed, visit, arg, &count);
+	} else {
+		if (rv == STATUS_OK)
+			rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);
+		if (rv == STATUS_OK && (rows == q->limit || (rows == 0 && q->offset > 0)))
+			rv = task_count(c, user_id, q, search, pattern, match, &count);
+		else
+			count = q->offset + rows;
+	}
 	rv = tx_finish(c, rv == STATUS_OK, rv);
 	if (rv == STATUS_OK)
 		*total = count;
+done:
+	free(match);
 	return rv;
 }
 

@@ -1,8 +1,8 @@
 /* sqlite_fixture.h: the SQLite store fixture of the store's unit tests
  * (test_store.c, test_store_scale.c): one temporary directory per run, a
  * freshly migrated database file per test, and connections the tests open
- * with sqlite3 directly (raw_open, with todod_fold, which the triggers on
- * tasks call; raw_query).
+ * with sqlite3 directly (raw_open, with todod_fold and the search index's
+ * tokenizer, which the triggers on tasks use; raw_query).
  * Include after cmocka.h and store/store.h. */
 #ifndef TODOD_TEST_SQLITE_FIXTURE_H
 #define TODOD_TEST_SQLITE_FIXTURE_H
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "store/sqlite_search.h"
 #include "store/store.h"
 
 static char tmp_dir[] = "/tmp/todod-store-XXXXXX";
@@ -110,6 +111,7 @@ static sqlite3 *raw_open(const char *path)
 	assert_int_equal(sqlite3_create_function_v2(db, "todod_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 	                                            NULL, raw_fold, NULL, NULL, NULL),
 	                 SQLITE_OK);
+	assert_int_equal(sqlite_search_register(db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
 	return db;
 }

@@ -303,6 +303,33 @@ static void assert_search(const struct fixture *f, const int64_t *ids, const cha
 	}
 }
 
+/* A text of one or two characters that most tasks hold ("0": the 600
+ * added ones) is paged by walking the user's index (sqlite.c,
+ * task_list_exact) rather than by sorting its matches: the same rows and
+ * total as a brute-force count. */
+static void assert_common_text(const struct fixture *f)
+{
+	static const char *const nth =
+	    "SELECT id FROM tasks WHERE user_id = '" USER_A "' AND (instr(todod_fold(title), '0') > 0"
+	    " OR instr(todod_fold(description), '0') > 0) ORDER BY created_at, id LIMIT 1 OFFSET ?1";
+	struct ids v;
+	int64_t all = raw_query(f->path,
+	                        "SELECT count(*) FROM tasks WHERE user_id = ?1 AND (instr(todod_fold(title), '0') > 0"
+	                        " OR instr(todod_fold(description), '0') > 0)",
+	                        USER_A);
+
+	assert_true(all >= 600);
+	assert_int_equal(list(f, USER_A, TASK_FILTER_ALL, "0", 2, &v), all);
+	assert_int_equal(v.count, 2);
+	assert_int_equal(v.id[0], raw_query(f->path, nth, "0"));
+	assert_int_equal(v.id[1], raw_query(f->path, nth, "1"));
+	assert_int_equal(list(f, USER_A, TASK_FILTER_COMPLETED, "0", 2, &v),
+	                 raw_query(f->path,
+	                           "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 1"
+	                           " AND (instr(todod_fold(title), '0') > 0 OR instr(todod_fold(description), '0') > 0)",
+	                           USER_A));
+}
+
 static void test_search_index_same_as_scan(void **state)
 {
 	struct fixture *f = *state;
@@ -328,6 +355,7 @@ static void test_search_index_same_as_scan(void **state)
 			  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
 			  " SELECT '" USER_A "', '0', i % 2, 1, 1 FROM n");
 	assert_search(f, ids, now);
+	assert_common_text(f);
 
 	/* The index follows changes of title and description, and deletes. */
 	memset(&p, 0, sizeof(p));
@@ -345,6 +373,37 @@ static void test_search_index_same_as_scan(void **state)
 	assert_int_equal(store_task_delete(f->c, USER_A, ids[3]), STATUS_OK);
 	ids[3] = 0;
 	assert_search(f, ids, now);
+	assert_fts_intact(f);
+}
+
+/* The search index keys a UUID's tokens by its bits and any other user id
+ * by its text (sqlite_search.c): both give each user their own tasks only,
+ * an upper-case UUID included (another id than its lower-case form). */
+static void test_search_other_ids(void **state)
+{
+	static const char *const owners[] = {"not-a-uuid", "0000000A-0000-4000-8000-00000000000A",
+	                                     "0000000a-0000-4000-8000-00000000000a"};
+	struct fixture *f = *state;
+	char sql[512], email[64];
+	struct ids v;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		snprintf(email, sizeof(email), "u%zu@example.com", i);
+		add_user(f, owners[i], email);
+		/* 600 tasks (past SEARCH_SCAN_MAX_TASKS), 60 + i of them "Hello" */
+		snprintf(sql, sizeof(sql),
+		         "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 600)"
+		         " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
+		         " SELECT '%s', CASE WHEN k <= %zu THEN 'Hello ' || k ELSE 'x' || k END, 0, k, k FROM n",
+		         owners[i], 60 + i);
+		raw_exec(f->path, sql);
+	}
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		assert_int_equal(list(f, owners[i], TASK_FILTER_ALL, "HELLO", 2, &v), (int64_t)(60 + i));
+		assert_int_equal(list(f, owners[i], TASK_FILTER_ALL, "he", 2, &v), (int64_t)(60 + i));
+		assert_int_equal(list(f, owners[i], TASK_FILTER_ALL, "e", 2, &v), (int64_t)(60 + i));
+		assert_int_equal(list(f, owners[i], TASK_FILTER_ALL, "x", 2, &v), (int64_t)(540 - i));
+	}
 	assert_fts_intact(f);
 }
 
@@ -421,7 +480,7 @@ static void explain(sqlite3 *db, const char *sql, struct plan *p)
 
 /* Every page walks one of the user's indexes in order (no sort, no scan of
  * the table); every search by index finds its rows through tasks_fts and
- * sorts only those. */
+ * sorts only those, or counts them there. */
 static void assert_plans(const char *path)
 {
 	sqlite3 *db = raw_open(path);
@@ -434,7 +493,12 @@ static void assert_plans(const char *path)
 		explain(db, sql, &p);
 		if (strstr(p.text, "SCAN tasks\n") || strstr(p.text, "SCAN tasks USING"))
 			fail_msg("full scan: %s\n%s", sql, p.text);
-		if (by_index) {
+		if (by_index && !strstr(sql, "FROM tasks WHERE")) {
+			/* the count of a text of one or two characters reads one
+			 * token's entry of the search index (fts5vocab with term =) */
+			if (!strstr(p.text, "SCAN tasks_fts_terms VIRTUAL TABLE INDEX 1:") || strstr(p.text, "tasks USING"))
+				fail_msg("not one entry of the search index: %s\n%s", sql, p.text);
+		} else if (by_index) {
 			if (!strstr(p.text, "SEARCH tasks USING INTEGER PRIMARY KEY (rowid=?)") ||
 			    !strstr(p.text, "SCAN tasks_fts VIRTUAL TABLE INDEX"))
 				fail_msg("search index unused: %s\n%s", sql, p.text);
@@ -445,9 +509,12 @@ static void assert_plans(const char *path)
 				fail_msg("no user index: %s\n%s", sql, p.text);
 			if (strstr(sql, "completed = ?2") && !strstr(p.text, "(user_id=? AND completed=?)"))
 				fail_msg("status not in the index: %s\n%s", sql, p.text);
+			/* a page of ids skips its offset in the index alone */
+			if (strncmp(sql, "SELECT id FROM", 14) == 0 && !strstr(p.text, "USING COVERING INDEX tasks_user_"))
+				fail_msg("page of ids reads rows: %s\n%s", sql, p.text);
 		}
 	}
-	assert_true(i > 36);
+	assert_true(i > 48);
 	sqlite3_close(db);
 }
 
@@ -471,13 +538,73 @@ static void test_list_plans_use_indexes(void **state)
 	assert_plans(f->path);
 }
 
+/* deep offsets ---------------------------------------------------------- */
+
+/* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) is read as ids
+ * from a covering index, then rows by id: the same tasks, in the same
+ * order, as the index walk with the rows, for every filter and sort. */
+static void test_deep_offset_pages(void **state)
+{
+	static const char *const order[3][2] = {
+	    {"created_at DESC, id DESC", "created_at ASC, id ASC"},
+	    {"updated_at DESC, id DESC", "updated_at ASC, id ASC"},
+	    {"title COLLATE NOCASE DESC, id DESC", "title COLLATE NOCASE ASC, id ASC"},
+	};
+	static const char *const by_status[3] = {"", " AND completed = 0", " AND completed = 1"};
+	struct fixture *f = *state;
+
+	add_user(f, USER_A, "ada@example.com");
+	add_user(f, USER_B, "bob@example.com");
+	raw_exec(f->path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3600)"
+	                  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
+	                  " SELECT CASE WHEN i % 2 THEN '" USER_A "' ELSE '" USER_B "' END,"
+	                  " CASE i % 3 WHEN 0 THEN 'Task ' ELSE 'task ' END || (i * 37 % 101),"
+	                  " i % 3 = 0, i / 2, i / 2 + i * 13 % 50 FROM n");
+	for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++) {
+		for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++) {
+			for (int asc = 0; asc <= 1; asc++) {
+				struct task_query q;
+				struct ids v;
+				int64_t total = -1, offset = 500;
+
+				memset(&q, 0, sizeof(q));
+				memset(&v, 0, sizeof(v));
+				q.filter = (enum task_filter)filter;
+				q.sort = (enum task_sort)sort;
+				q.ascending = asc;
+				q.limit = 7;
+				q.offset = offset;
+				assert_int_equal(store_task_list(f->c, USER_A, &q, &total, collect, &v), STATUS_OK);
+				assert_int_equal(total,
+				                 raw_query(f->path,
+				                           filter == TASK_FILTER_ALL ? "SELECT count(*) FROM tasks WHERE user_id = ?1"
+				                           : filter == TASK_FILTER_PENDING
+				                               ? "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 0"
+				                               : "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 1",
+				                           USER_A));
+				assert_int_equal(v.count, 7);
+				for (int i = 0; i < v.count; i++) {
+					char sql[512];
+
+					snprintf(sql, sizeof(sql),
+					         "SELECT id FROM tasks WHERE user_id = ?1%s ORDER BY %s LIMIT 1 OFFSET %lld",
+					         by_status[filter], order[sort][asc], (long long)(offset + i));
+					assert_int_equal(v.id[i], raw_query(f->path, sql, USER_A));
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_counts_follow_writes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_search_index_same_as_scan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_search_other_ids, setup, teardown),
 	    cmocka_unit_test(test_migration_fills_existing_rows),
 	    cmocka_unit_test_setup_teardown(test_list_plans_use_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deep_offset_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store_scale", tests, group_setup, group_teardown);
