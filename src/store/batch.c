@@ -89,7 +89,9 @@ status store_queue_push(store *s, struct store_write *w)
 {
 	status st = STATUS_OK;
 
-	if (!store_batches_writes(s) || !w->done)
+	if (!w->done)
+		return STATUS_INVALID;
+	if (!store_batches_writes(s))
 		return STATUS_UNAVAILABLE;
 	w->next = NULL;
 	pthread_mutex_lock(&s->queue_lock);

@@ -224,7 +224,7 @@ bool store_batches_writes(const store *s);
 
 /* Queues w (see store_batches_writes); w->done is then called exactly once,
  * from the writer thread. STATUS_INVALID for arguments the function of that
- * name would refuse, STATUS_UNAVAILABLE when s does not batch or its writer
+ * name would refuse or no done, STATUS_UNAVAILABLE when s does not batch or its writer
  * has stopped, STATUS_INTERNAL when the thread cannot start: w->done is
  * then never called. */
 status store_write_submit(store *s, struct store_write *w);
