@@ -18,7 +18,7 @@
 
 #define BUSY_TIMEOUT_MS 5000
 /* The WAL size (pages) at which the writer checkpoints (see wal_hook). */
-#define WAL_CHECKPOINT_PAGES 4000
+#define WAL_CHECKPOINT_PAGES 16000
 /* The background checkpointer's period (see checkpointer_main). */
 #define CHECKPOINT_MS 100
 
