@@ -187,6 +187,7 @@ struct sqlite_conn {
 	 * WAL's size after its commit */
 	bool in_batch;
 	int wal_pages;
+	bool batches; /* has run a batch: its journals are kept in memory */
 };
 
 static struct sqlite_conn *conn_of(struct store_conn *c)
@@ -1345,6 +1346,17 @@ static status sqlite_batch_step(struct store_conn *base, enum store_batch_step s
 
 	switch (step) {
 	case STORE_BATCH_BEGIN:
+		/* A savepoint's journal (the pages it changed, to roll back to)
+		 * goes to a temporary file once over 64 KiB, made and deleted by
+		 * every batch whose jobs touch many pages; in memory it costs a
+		 * few pages per job. Only on the writer: a reader's temporary
+		 * sorts may be large. */
+		if (!c->batches) {
+			rv = exec_sql(c, "PRAGMA temp_store = MEMORY");
+			if (rv != STATUS_OK)
+				return rv;
+			c->batches = true;
+		}
 		c->in_batch = true;
 		return run(c, STMT_BEGIN_IMMEDIATE);
 	case STORE_BATCH_JOB_BEGIN: return run(c, STMT_SAVEPOINT);
