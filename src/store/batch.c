@@ -66,6 +66,8 @@ static void *writer_main(void *arg)
 	store *s = arg;
 	struct store_write *batch, *w, *next;
 
+	/* started by an HTTP thread, whose name it would keep */
+	(void)pthread_setname_np(pthread_self(), "todod-writer");
 	while ((batch = queue_take(s)) != NULL) {
 		/* the lock keeps the writes that stay synchronous (users,
 		 * sessions, login limits) out of the batch's transaction */
