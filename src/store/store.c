@@ -2,8 +2,9 @@
  * Picks a backend from the url, keeps one reading connection per thread (a
  * thread-local cache in front of a mutex-guarded registry, so a read takes
  * no lock of ours), sends every write through the one writer connection
- * under the write lock when the backend serializes writes, checks the
- * arguments store.h bounds, and dispatches every call through the backend's
+ * under the write lock when the backend serializes writes (the task writes
+ * queued for the writer thread go through batch.c), checks the arguments
+ * store.h bounds, and dispatches every call through the backend's
  * store_ops. SQL and its errors are the backends' (sqlite.c, postgres.c). */
 #include "store/store_int.h"
 
