@@ -20,7 +20,7 @@
 /* The WAL size (pages) at which the writer checkpoints (see wal_hook). */
 #define WAL_CHECKPOINT_PAGES 16000
 /* The background checkpointer's period (see checkpointer_main). */
-#define CHECKPOINT_MS 100
+#define CHECKPOINT_MS 20
 
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
 /* The task list's statements. Parameters: ?1 the user, ?2 the completed
