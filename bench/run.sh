@@ -4,7 +4,10 @@
 # Prints a table and writes bench/out/results.txt (key=value records) and
 # each run's wrk report as bench/out/wrk-*.txt. Needs wrk, nginx and curl
 # (`make bench` installs them and builds first); talks only to 127.0.0.1.
-# BENCH_DURATION and BENCH_WARMUP (seconds) shorten a trial run.
+# BENCH_DURATION and BENCH_WARMUP (seconds) shorten a trial run;
+# BENCH_WORKLOADS picks what runs, among list (todod and nginx), storm,
+# create, toggle and fairness (default: all of them), e.g.
+# BENCH_WORKLOADS="list create toggle" for the writes beside the list.
 
 # `make bench` runs this with sh; the rest needs bash (arrays, /dev/tcp)
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -26,6 +29,7 @@ STORM_THREADS=1
 # concurrent logins for one account get 429 even with the right password.
 # 4 connections keep todod's hash workers busy on this 2-core machine.
 STORM_CONNS=${BENCH_STORM_CONNS:-4}
+WORKLOADS=${BENCH_WORKLOADS:-list storm create toggle fairness}
 
 # targets (DESIGN.md; the list raised to 0.8 of nginx), printed next to the figures
 TARGET_LIST_RATIO=0.8
@@ -44,6 +48,10 @@ ERRORS=0
 die() {
 	echo "bench: $*" >&2
 	exit 1
+}
+
+wanted() { # workload: whether BENCH_WORKLOADS names it
+	case " $WORKLOADS " in *" $1 "*) return 0 ;; *) return 1 ;; esac
 }
 
 # ---- processes and cleanup -------------------------------------------------
@@ -393,6 +401,9 @@ for tool in wrk nginx curl; do
 	command -v "$tool" >/dev/null || die "$tool is missing (make bench installs it)"
 done
 [ -x "$BIN" ] || die "$BIN is missing: run make first"
+for w in $WORKLOADS; do
+	case "$w" in list | storm | create | toggle | fairness) ;; *) die "unknown workload '$w' in BENCH_WORKLOADS" ;; esac
+done
 mkdir -p "$OUT"
 rm -f "$OUT"/wrk-*.txt "$OUT"/results.txt "$OUT"/todod-*.txt
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/todod-bench.XXXXXX")
@@ -408,22 +419,30 @@ echo "bench: todod on 127.0.0.1:$TODOD_PORT (pid $TODOD_PID), nginx on 127.0.0.1
 
 # Reads first, while the list is the 20 seeded tasks nginx also serves;
 # then writes, which grow the list.
-for c in $CONNS; do
-	measure "list-todod-c$c" list.lua "http://127.0.0.1:$TODOD_PORT/api/tasks" "$c" "$TODOD_PID"
-	# shellcheck disable=SC2086 # one pid per word
-	measure "list-nginx-c$c" list.lua "http://127.0.0.1:$NGINX_PORT/api/tasks" "$c" $NGINX_PIDS
-done
-expect 200 "list the tasks after the read runs" GET /api/tasks "" "$TOKEN"
-cmp -s "$TMP/resp" "$TMP/nginx/tasks.json" ||
-	echo "bench: WARNING: the list answer changed during the read runs" >&2
-for c in $CONNS; do measure_storm "$c"; done
-for c in $CONNS; do
-	measure "create-c$c" create.lua "http://127.0.0.1:$TODOD_PORT/api/tasks" "$c" "$TODOD_PID"
-done
-for c in $CONNS; do
-	measure "toggle-c$c" toggle.lua "http://127.0.0.1:$TODOD_PORT/api/tasks/$TASK_ID/complete" \
-		"$c" "$TODOD_PID"
-done
+if wanted list; then
+	for c in $CONNS; do
+		measure "list-todod-c$c" list.lua "http://127.0.0.1:$TODOD_PORT/api/tasks" "$c" "$TODOD_PID"
+		# shellcheck disable=SC2086 # one pid per word
+		measure "list-nginx-c$c" list.lua "http://127.0.0.1:$NGINX_PORT/api/tasks" "$c" $NGINX_PIDS
+	done
+	expect 200 "list the tasks after the read runs" GET /api/tasks "" "$TOKEN"
+	cmp -s "$TMP/resp" "$TMP/nginx/tasks.json" ||
+		echo "bench: WARNING: the list answer changed during the read runs" >&2
+fi
+if wanted storm; then
+	for c in $CONNS; do measure_storm "$c"; done
+fi
+if wanted create; then
+	for c in $CONNS; do
+		measure "create-c$c" create.lua "http://127.0.0.1:$TODOD_PORT/api/tasks" "$c" "$TODOD_PID"
+	done
+fi
+if wanted toggle; then
+	for c in $CONNS; do
+		measure "toggle-c$c" toggle.lua "http://127.0.0.1:$TODOD_PORT/api/tasks/$TASK_ID/complete" \
+			"$c" "$TODOD_PID"
+	done
+fi
 
 # the one token used throughout must still be live: nothing logged it out
 SESSION_STATUS=$(api GET /api/auth/me "" "$TOKEN") || SESSION_STATUS=curl-failed
@@ -451,8 +470,10 @@ fi
 summarise_log
 
 RUNS=""
-for c in $CONNS; do RUNS="$RUNS list-todod-c$c list-nginx-c$c"; done
-for w in create toggle storm; do for c in $CONNS; do RUNS="$RUNS $w-c$c"; done; done
+! wanted list || for c in $CONNS; do RUNS="$RUNS list-todod-c$c list-nginx-c$c"; done
+for w in create toggle storm; do
+	! wanted $w || for c in $CONNS; do RUNS="$RUNS $w-c$c"; done
+done
 for run in $RUNS; do
 	count_errors "$run"
 	case "$run" in storm-*) count_errors "$run-login" ;; esac
@@ -461,10 +482,10 @@ done
 # hashes each take argon2id's working memory (7 MiB) on top
 RSS_MAX_KB=0
 for run in list-todod create toggle; do
-	kb=${R[$run-c$TARGET_RSS_CONNS.rss_kb]}
+	kb=${R[$run-c$TARGET_RSS_CONNS.rss_kb]-0}
 	[ "$kb" -le "$RSS_MAX_KB" ] || RSS_MAX_KB=$kb
 done
-RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]}
+RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]-0}
 
 {
 	echo "todod bench: wrk -t$THREADS, ${DURATION}s runs after ${WARMUP}s warm-up, $(nproc) cores," \
@@ -476,43 +497,43 @@ RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]}
 	echo
 	printf '%-34s %5s  %-6s %9s %8s %8s %7s %8s %7s %5s  %s\n' workload conns server req/s \
 		"p50 ms" "p99 ms" non-2xx sock-err "RSS MiB" other notes
-	for c in $CONNS; do
+	! wanted list || for c in $CONNS; do
 		row "GET /api/tasks" "$c" todod "list-todod-c$c" "${R[list-todod-c$c.rss_kb]}" \
 			"todod/nginx rate $(ratio "${R[list-todod-c$c.rps]}" "${R[list-nginx-c$c.rps]}")"
 		row "GET /api/tasks (static reference)" "$c" nginx "list-nginx-c$c" "${R[list-nginx-c$c.rss_kb]}" ""
 	done
-	for c in $CONNS; do
+	! wanted create || for c in $CONNS; do
 		row "POST /api/tasks" "$c" todod "create-c$c" "${R[create-c$c.rss_kb]}" ""
 	done
-	for c in $CONNS; do
+	! wanted toggle || for c in $CONNS; do
 		row "PATCH /api/tasks/$TASK_ID/complete" "$c" todod "toggle-c$c" "${R[toggle-c$c.rss_kb]}" ""
 	done
-	for c in $CONNS; do
+	! wanted storm || for c in $CONNS; do
 		row "GET /api/tasks + login storm" "$c" todod "storm-c$c" "${R[storm-c$c.rss_kb]}" \
-			"p99 x$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]}") vs no storm"
+			"p99 x$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]-0}") vs no storm"
 		row "  the storm: POST /api/auth/login" "$STORM_CONNS" todod "storm-c$c-login" - \
 			"logins/s ${R[storm-c$c-login.ok_rps]}"
 	done
 	echo
 	echo "targets:"
-	for c in $CONNS; do
+	! wanted list || for c in $CONNS; do
 		v=$(ratio "${R[list-todod-c$c.rps]}" "${R[list-nginx-c$c.rps]}")
 		printf '  %-52s %8s  %s\n' "list rate todod/nginx >= $TARGET_LIST_RATIO at $c conns" "$v" \
 			"$(meets "$v" ">=" "$TARGET_LIST_RATIO")"
 	done
-	for c in $CONNS; do
+	! wanted storm || ! wanted list || for c in $CONNS; do
 		v=$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]}")
 		printf '  %-52s %8s  %s\n' "list p99 with/without login storm <= ${TARGET_STORM_P99_RATIO}x at $c conns" \
 			"$v" "$(meets "$v" "<=" "$TARGET_STORM_P99_RATIO")"
 	done
-	for c in $CONNS; do
+	! wanted storm || for c in $CONNS; do
 		v=$(ms "${R[storm-c$c-login.p99_us]}")
 		printf '  %-52s %8s  %s\n' "storm login p99 <= $TARGET_STORM_LOGIN_P99_MS ms at $c conns (p50 $(ms "${R[storm-c$c-login.p50_us]}") ms)" \
 			"$v" "$(meets "$v" "<=" "$TARGET_STORM_LOGIN_P99_MS")"
 	done
 	printf '  %-52s %8s  %s\n' "todod max RSS <= $TARGET_RSS_MIB MiB at $TARGET_RSS_CONNS conns (no storm)" \
 		"$(mib "$RSS_MAX_KB")" "$(meets "$(mib "$RSS_MAX_KB")" "<=" "$TARGET_RSS_MIB")"
-	printf '  %-52s %8s  %s\n' "  the same during the login storm (argon2id memory)" \
+	! wanted storm || printf '  %-52s %8s  %s\n' "  the same during the login storm (argon2id memory)" \
 		"$(mib "$RSS_STORM_KB")" "$(meets "$(mib "$RSS_STORM_KB")" "<=" "$TARGET_RSS_MIB")"
 	echo
 	echo "bench token after the runs: HTTP $SESSION_STATUS from /api/auth/me; todod on SIGTERM: $STOP_RESULT"
@@ -531,34 +552,38 @@ RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]}
 	echo "meta duration_s=$DURATION warmup_s=$WARMUP threads=$THREADS cores=$(nproc)" \
 		"list_tasks=$LIST_TASKS list_bytes=$LIST_BYTES rss_idle_mib=$(mib "$RSS_IDLE_KB")" \
 		"rss_end_mib=$(mib "$RSS_END_KB") errors=$ERRORS session_status=$SESSION_STATUS"
-	for c in $CONNS; do
+	! wanted list || for c in $CONNS; do
 		record list todod "$c" "list-todod-c$c" "${R[list-todod-c$c.rss_kb]}" \
 			"ratio_vs_nginx=$(ratio "${R[list-todod-c$c.rps]}" "${R[list-nginx-c$c.rps]}")"
 		record list nginx "$c" "list-nginx-c$c" "${R[list-nginx-c$c.rss_kb]}"
 	done
-	for c in $CONNS; do record create todod "$c" "create-c$c" "${R[create-c$c.rss_kb]}"; done
-	for c in $CONNS; do record toggle todod "$c" "toggle-c$c" "${R[toggle-c$c.rss_kb]}"; done
-	for c in $CONNS; do
+	! wanted create || for c in $CONNS; do record create todod "$c" "create-c$c" "${R[create-c$c.rss_kb]}"; done
+	! wanted toggle || for c in $CONNS; do record toggle todod "$c" "toggle-c$c" "${R[toggle-c$c.rss_kb]}"; done
+	! wanted storm || for c in $CONNS; do
 		record list_under_login_storm todod "$c" "storm-c$c" "${R[storm-c$c.rss_kb]}" \
-			"p99_ratio_vs_no_storm=$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]}")" \
+			"p99_ratio_vs_no_storm=$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]-0}")" \
 			"logins_per_s=${R[storm-c$c-login.ok_rps]}"
 		record login_storm todod "$STORM_CONNS" "storm-c$c-login" "${R[storm-c$c.rss_kb]}" \
 			"during_list_conns=$c"
 	done
-	for c in $CONNS; do
+	! wanted list || for c in $CONNS; do
 		v=$(ratio "${R[list-todod-c$c.rps]}" "${R[list-nginx-c$c.rps]}")
 		echo "target name=list_ratio conns=$c value=$v min=$TARGET_LIST_RATIO result=$(meets "$v" ">=" "$TARGET_LIST_RATIO")"
+	done
+	! wanted storm || ! wanted list || for c in $CONNS; do
 		v=$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]}")
 		echo "target name=storm_p99_ratio conns=$c value=$v max=$TARGET_STORM_P99_RATIO result=$(meets "$v" "<=" "$TARGET_STORM_P99_RATIO")"
 	done
 	echo "target name=rss_mib conns=$TARGET_RSS_CONNS value=$(mib "$RSS_MAX_KB") max=$TARGET_RSS_MIB result=$(meets "$(mib "$RSS_MAX_KB")" "<=" "$TARGET_RSS_MIB")"
-	echo "target name=rss_mib_login_storm conns=$TARGET_RSS_CONNS value=$(mib "$RSS_STORM_KB") max=$TARGET_RSS_MIB result=$(meets "$(mib "$RSS_STORM_KB")" "<=" "$TARGET_RSS_MIB")"
+	! wanted storm || echo "target name=rss_mib_login_storm conns=$TARGET_RSS_CONNS value=$(mib "$RSS_STORM_KB") max=$TARGET_RSS_MIB result=$(meets "$(mib "$RSS_STORM_KB")" "<=" "$TARGET_RSS_MIB")"
 } >"$OUT/results.txt"
 
 # One address floods registrations, then wrong-password logins; the others
 # must not notice (its own todod, three loopback addresses).
-echo
-node "$ROOT/bench/fairness.mjs" | tee "$OUT/fairness.txt" || ERRORS=$((ERRORS + 1))
+if wanted fairness; then
+	echo
+	node "$ROOT/bench/fairness.mjs" | tee "$OUT/fairness.txt" || ERRORS=$((ERRORS + 1))
+fi
 
 if [ "$ERRORS" -gt 0 ]; then
 	echo "bench: the runs above saw errors: their figures do not measure the work they name" >&2

@@ -1,6 +1,7 @@
 /* main.c: flags -> config -> store -> worker pool -> server -> signals ->
  * teardown in reverse. SIGTERM or SIGINT stops accepting, lets requests in
- * flight finish (at most DRAIN_MS), closes the database and exits 0. */
+ * flight finish (at most DRAIN_MS), answers every queued write, closes the
+ * database and exits 0. */
 #include "api/api.h"
 #include "api/input.h"
 #include "app.h"
@@ -111,8 +112,12 @@ static int serve(struct config *cfg, const sigset_t *signals)
 		fprintf(stderr, "todod: %u requests still in flight, closing them\n", left);
 	rc = 0;
 done:
-	/* The pool first: its jobs resume connections the server still holds. */
+	/* The pool and the store's writer first: their jobs resume connections
+	 * the server still holds (libmicrohttpd cannot stop while one is
+	 * suspended); a write submitted after this runs nowhere and is
+	 * answered 503 at once. */
 	workpool_free(app.hash_pool);
+	store_writer_stop(app.store);
 	server_stop(srv);
 	addrlimit_free(app.register_limit);
 	addrlimit_free(app.login_limit);

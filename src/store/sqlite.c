@@ -18,8 +18,10 @@
 #include "store/sqlite_search.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* The WAL size (pages) at which the writer checkpoints (see wal_hook). */
+#define WAL_CHECKPOINT_PAGES 16000
 /* The background checkpointer's period (see checkpointer_main). */
-#define CHECKPOINT_MS 100
+#define CHECKPOINT_MS 20
 
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
 /* The task list's statements. Parameters: ?1 the user, ?2 the completed
@@ -85,6 +87,9 @@ enum stmt_id {
 	STMT_BEGIN_IMMEDIATE,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_PING,
 	STMT_MIGRATION_APPLIED,
 	STMT_MIGRATION_RECORD,
@@ -124,6 +129,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	/* a batch's job (sqlite_batch_step) */
+	[STMT_SAVEPOINT] = "SAVEPOINT job",
+	[STMT_RELEASE] = "RELEASE job",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO job",
 	[STMT_PING] = "SELECT 1",
 	[STMT_MIGRATION_APPLIED] = "SELECT 1 FROM schema_migrations WHERE version = ?1",
 	[STMT_MIGRATION_RECORD] = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -192,7 +201,6 @@ static const char *const open_pragmas[] = {
 	"PRAGMA journal_mode = WAL",
 	"PRAGMA foreign_keys = ON",
 	"PRAGMA synchronous = NORMAL",
-	"PRAGMA wal_autocheckpoint = 1000", /* SQLite's default, said aloud: see checkpointer_main */
 };
 
 struct sqlite_conn {
@@ -202,6 +210,11 @@ struct sqlite_conn {
 	/* the WAL index's first region as SQLite maps it (sqlite_data_version);
 	 * it stays mapped while this connection is open */
 	const volatile unsigned char *wal_index;
+	/* group commit: a batch is open (from its BEGIN to its TIDY), and the
+	 * WAL's size after its commit */
+	bool in_batch;
+	int wal_pages;
+	bool batches; /* has run a batch: its journals are kept in memory */
 };
 
 static struct sqlite_conn *conn_of(struct store_conn *c)
@@ -447,6 +460,20 @@ static void fold_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_free(out);
 }
 
+/* SQLite's automatic checkpoint (wal_autocheckpoint), made here: after a
+ * commit outside a batch, at once; after a batch's, in its TIDY step, once
+ * every write of the batch has been answered, so no answer waits for the
+ * checkpoint's fsyncs. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct sqlite_conn *c = arg;
+
+	c->wal_pages = pages;
+	if (!c->in_batch && pages >= WAL_CHECKPOINT_PAGES)
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 static status configure(struct sqlite_conn *c)
 {
 	int rc = sqlite3_extended_result_codes(c->db, 1);
@@ -470,6 +497,8 @@ static status configure(struct sqlite_conn *c)
 		rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(open_pragmas) / sizeof(open_pragmas[0]); i++)
 		rc = sqlite3_exec(c->db, open_pragmas[i], NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		(void)sqlite3_wal_hook(c->db, wal_hook, c);
 	for (int i = 0; rc == SQLITE_OK && i < STMT_EAGER_COUNT; i++)
 		rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL);
 	return rc == SQLITE_OK ? STATUS_OK : status_of(rc);
@@ -518,7 +547,7 @@ done:
 /* Copies the WAL back into the database every CHECKPOINT_MS on a connection
  * and thread of its own. PASSIVE: it never waits for, nor blocks, a reader
  * or the writer. The writer still checkpoints by itself when the WAL passes
- * 1000 pages (wal_autocheckpoint), because only a writer that starts on a
+ * WAL_CHECKPOINT_PAGES (wal_hook), because only a writer that starts on a
  * wholly copied WAL rewinds it to its beginning (under steady writes the
  * background alone would let it grow without end); but by then the
  * background has copied most of it, so the writer's checkpoint is short.
@@ -1403,6 +1432,54 @@ done:
 	return rv;
 }
 
+/* group commit ----------------------------------------------------------- */
+
+/* The task writes are single statements, each its own transaction when
+ * called alone; in a batch they join the batch's. */
+static status sqlite_batch_step(struct store_conn *base, enum store_batch_step step)
+{
+	struct sqlite_conn *c = conn_of(base);
+	status rv;
+
+	switch (step) {
+	case STORE_BATCH_BEGIN:
+		/* A savepoint's journal (the pages it changed, to roll back to)
+		 * goes to a temporary file once over 64 KiB, made and deleted by
+		 * every batch whose jobs touch many pages; in memory it costs a
+		 * few pages per job. Only on the writer: a reader's temporary
+		 * sorts may be large. */
+		if (!c->batches) {
+			rv = exec_sql(c, "PRAGMA temp_store = MEMORY");
+			if (rv != STATUS_OK)
+				return rv;
+			c->batches = true;
+		}
+		c->in_batch = true;
+		return run(c, STMT_BEGIN_IMMEDIATE);
+	case STORE_BATCH_JOB_BEGIN: return run(c, STMT_SAVEPOINT);
+	case STORE_BATCH_JOB_KEEP: return run(c, STMT_RELEASE);
+	case STORE_BATCH_JOB_UNDO:
+		/* an I/O error, a full disk or lack of memory may have rolled
+		 * back the whole transaction: the batch has failed */
+		if (sqlite3_get_autocommit(c->db))
+			return STATUS_UNAVAILABLE;
+		rv = run(c, STMT_ROLLBACK_TO);
+		return rv == STATUS_OK ? run(c, STMT_RELEASE) : rv;
+	case STORE_BATCH_COMMIT: return run(c, STMT_COMMIT);
+	case STORE_BATCH_ROLLBACK:
+		if (!sqlite3_get_autocommit(c->db))
+			(void)run(c, STMT_ROLLBACK);
+		return STATUS_OK;
+	case STORE_BATCH_TIDY:
+		c->in_batch = false;
+		if (c->wal_pages >= WAL_CHECKPOINT_PAGES)
+			(void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		c->wal_pages = 0;
+		return STATUS_OK;
+	}
+	return STATUS_INTERNAL;
+}
+
 const char *store_sqlite_list_sql(unsigned i, bool *search_index)
 {
 	unsigned id = STMT_TASK_COUNT_SEARCH + i;
@@ -1507,4 +1584,5 @@ const struct store_ops store_sqlite_ops = {
 	.task_delete = sqlite_task_delete,
 	.task_list = sqlite_task_list,
 	.data_version = sqlite_data_version,
+	.batch_step = sqlite_batch_step,
 };

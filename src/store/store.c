@@ -2,8 +2,9 @@
  * Picks a backend from the url, keeps one reading connection per thread (a
  * thread-local cache in front of a mutex-guarded registry, so a read takes
  * no lock of ours), sends every write through the one writer connection
- * under the write lock when the backend serializes writes, checks the
- * arguments store.h bounds, and dispatches every call through the backend's
+ * under the write lock when the backend serializes writes (the task writes
+ * queued for the writer thread go through batch.c), checks the arguments
+ * store.h bounds, and dispatches every call through the backend's
  * store_ops. SQL and its errors are the backends' (sqlite.c, postgres.c). */
 #include "store/store_int.h"
 
@@ -85,6 +86,21 @@ static store *store_new(const struct store_ops *ops, const char *target)
 		free(s);
 		return NULL;
 	}
+	if (pthread_mutex_init(&s->queue_lock, NULL) != 0) {
+		pthread_mutex_destroy(&s->write_lock);
+		pthread_mutex_destroy(&s->lock);
+		free(s->target);
+		free(s);
+		return NULL;
+	}
+	if (pthread_cond_init(&s->queue_wake, NULL) != 0) {
+		pthread_mutex_destroy(&s->queue_lock);
+		pthread_mutex_destroy(&s->write_lock);
+		pthread_mutex_destroy(&s->lock);
+		free(s->target);
+		free(s);
+		return NULL;
+	}
 	s->ops = ops;
 	s->serial = atomic_fetch_add(&last_serial, 1) + 1;
 	return s;
@@ -135,6 +151,7 @@ void store_close(store *s)
 
 	if (!s)
 		return;
+	store_writer_stop(s);
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		s->ops->conn_close(c);
@@ -149,6 +166,8 @@ void store_close(store *s)
 	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->write_lock);
+	pthread_cond_destroy(&s->queue_wake);
+	pthread_mutex_destroy(&s->queue_lock);
 	free(s->target);
 	free(s);
 }
@@ -358,11 +377,24 @@ status store_address_take(store_conn *c, const char *key, int64_t now, int64_t w
 
 /* tasks --------------------------------------------------------------- */
 
+static bool task_create_fits(const char *user_id, const char *title, const char *description)
+{
+	return text_fits(user_id, 1, UUID_BYTES) && text_fits(title, 1, LIMIT_TITLE_BYTES) &&
+	       (!description || text_fits(description, 0, LIMIT_DESCRIPTION_BYTES));
+}
+
+static bool task_patch_fits(const char *user_id, const struct task_patch *p)
+{
+	return user_id && p && (!p->title || text_fits(p->title, 1, LIMIT_TITLE_BYTES)) &&
+	       (!p->set_description || !p->description ||
+		text_fits(p->description, 0, LIMIT_DESCRIPTION_BYTES)) &&
+	       (unsigned)p->completed <= TASK_COMPLETED_TOGGLE;
+}
+
 status store_task_create(store_conn *c, const char *user_id, const char *title, const char *description,
 			 bool completed, int64_t now, struct task *out)
 {
-	if (!text_fits(user_id, 1, UUID_BYTES) || !text_fits(title, 1, LIMIT_TITLE_BYTES) ||
-	    (description && !text_fits(description, 0, LIMIT_DESCRIPTION_BYTES)) || !out)
+	if (!task_create_fits(user_id, title, description) || !out)
 		return STATUS_INVALID;
 	store_conn *w = write_begin(c);
 	return write_end(c, w->ops->task_create(w, user_id, title, description, completed, now, out));
@@ -378,10 +410,7 @@ status store_task_get(store_conn *c, const char *user_id, int64_t id, struct tas
 status store_task_update(store_conn *c, const char *user_id, int64_t id, const struct task_patch *p,
 			 int64_t now, struct task *out)
 {
-	if (!user_id || !p || !out || (p->title && !text_fits(p->title, 1, LIMIT_TITLE_BYTES)) ||
-	    (p->set_description && p->description &&
-	     !text_fits(p->description, 0, LIMIT_DESCRIPTION_BYTES)) ||
-	    (unsigned)p->completed > TASK_COMPLETED_TOGGLE)
+	if (!task_patch_fits(user_id, p) || !out)
 		return STATUS_INVALID;
 	store_conn *w = write_begin(c);
 	return write_end(c, w->ops->task_update(w, user_id, id, p, now, out));
@@ -403,6 +432,49 @@ status store_task_list(store_conn *c, const char *user_id, const struct task_que
 	    q->offset < 0 || q->offset > LIMIT_OFFSET_MAX || !field_fits(q->text, sizeof(q->text), 0))
 		return STATUS_INVALID;
 	return c->ops->task_list(c, user_id, q, total, visit, arg);
+}
+
+/* group commit: the queue and the writer thread are batch.c's ----------- */
+
+static status write_check(const struct store_write *w)
+{
+	switch (w->kind) {
+	case STORE_WRITE_TASK_CREATE:
+		return task_create_fits(w->user_id, w->title, w->description) ? STATUS_OK : STATUS_INVALID;
+	case STORE_WRITE_TASK_UPDATE: return task_patch_fits(w->user_id, &w->patch) ? STATUS_OK : STATUS_INVALID;
+	case STORE_WRITE_TASK_DELETE: return w->user_id ? STATUS_OK : STATUS_INVALID;
+	}
+	return STATUS_INVALID;
+}
+
+status store_write_apply(struct store_conn *c, struct store_write *w)
+{
+	status st = write_check(w);
+
+	if (st != STATUS_OK)
+		return st;
+	switch (w->kind) {
+	case STORE_WRITE_TASK_CREATE:
+		return c->ops->task_create(c, w->user_id, w->title, w->description, w->completed, w->now, &w->task);
+	case STORE_WRITE_TASK_UPDATE: return c->ops->task_update(c, w->user_id, w->id, &w->patch, w->now, &w->task);
+	case STORE_WRITE_TASK_DELETE: return c->ops->task_delete(c, w->user_id, w->id);
+	}
+	return STATUS_INVALID;
+}
+
+status store_write_run(store_conn *c, struct store_write *w)
+{
+	store_conn *wc = write_begin(c);
+
+	w->result = write_end(c, store_write_apply(wc, w));
+	return w->result;
+}
+
+status store_write_submit(store *s, struct store_write *w)
+{
+	status st = write_check(w);
+
+	return st == STATUS_OK ? store_queue_push(s, w) : st;
 }
 
 bool store_data_version(store_conn *c, struct store_version *out)

@@ -223,6 +223,63 @@ status store_task_delete(store_conn *c, const char *user_id, int64_t id);
 status store_task_list(store_conn *c, const char *user_id, const struct task_query *q, int64_t *total,
 		       task_visit_fn visit, void *arg);
 
+/* group commit ------------------------------------------------------- */
+
+/* A task write handed to the store's writer thread (store_write_submit):
+ * the arguments of store_task_create, store_task_update or
+ * store_task_delete, and room for the outcome. The caller owns it, and the
+ * strings it points to, until done is called. */
+enum store_write_kind {
+	STORE_WRITE_TASK_CREATE,
+	STORE_WRITE_TASK_UPDATE,
+	STORE_WRITE_TASK_DELETE,
+};
+
+struct store_write {
+	enum store_write_kind kind;
+	const char *user_id;
+	int64_t id;              /* update, delete */
+	const char *title;       /* create */
+	const char *description; /* create; NULL: none */
+	bool completed;          /* create */
+	struct task_patch patch; /* update */
+	int64_t now;             /* create, update */
+	/* the outcome: what the function of that name would have answered,
+	 * and its task (create, update) on STATUS_OK */
+	status result;
+	struct task task;
+	/* Called once, on the writer thread, when result is final: after the
+	 * commit of the transaction that holds the write succeeded, or with
+	 * that commit's failure. The store never touches w after the call. */
+	void (*done)(struct store_write *w);
+	void *arg;                /* the caller's */
+	struct store_write *next; /* the store's */
+};
+
+/* true when s runs task writes in batches (SQLite, whose database takes one
+ * writer at a time): store_write_submit then queues them for one writer
+ * thread, which runs every write waiting, up to a batch's limit, in one
+ * transaction (a savepoint each, so a write that fails rolls back alone)
+ * and commits once. false for backends that take concurrent writers
+ * (PostgreSQL): write on the caller's connection (store_write_run). */
+bool store_batches_writes(const store *s);
+
+/* Queues w (see store_batches_writes); w->done is then called exactly once,
+ * from the writer thread. STATUS_INVALID for arguments the function of that
+ * name would refuse or no done, STATUS_UNAVAILABLE when s does not batch or its writer
+ * has stopped, STATUS_INTERNAL when the thread cannot start: w->done is
+ * then never called. */
+status store_write_submit(store *s, struct store_write *w);
+
+/* Runs w at once on c, in a transaction of its own, like the function of
+ * that name; sets w->result (and w->task) and returns it. Never calls
+ * w->done. */
+status store_write_run(store_conn *c, struct store_write *w);
+
+/* Runs and answers every queued write, then stops the writer thread: later
+ * submissions get STATUS_UNAVAILABLE. Idempotent; store_close calls it. */
+void store_writer_stop(store *s);
+
 /* A mark of the database's content that changes with every commit, by any
  * connection of any process, and is read without a transaction: an answer
  * computed from the database after the mark was read may be reused for as

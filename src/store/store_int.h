@@ -12,6 +12,24 @@
 
 #include "store/store.h"
 
+/* The steps of a batch (batch.c): BEGIN opens its write transaction;
+ * each job runs between JOB_BEGIN (a savepoint) and JOB_KEEP (released)
+ * or JOB_UNDO (rolled back to, then released), then COMMIT; ROLLBACK ends
+ * the transaction when anything failed, and does nothing when none is
+ * open. TIDY comes after every job of the batch has been answered: the
+ * backend's upkeep that need not delay them (SQLite: the checkpoint that
+ * lets the WAL start over). JOB_UNDO answers STATUS_UNAVAILABLE when the database has already
+ * abandoned the whole transaction (a write error), so the batch fails. */
+enum store_batch_step {
+	STORE_BATCH_BEGIN,
+	STORE_BATCH_JOB_BEGIN,
+	STORE_BATCH_JOB_KEEP,
+	STORE_BATCH_JOB_UNDO,
+	STORE_BATCH_COMMIT,
+	STORE_BATCH_ROLLBACK,
+	STORE_BATCH_TIDY,
+};
+
 /* One entry per operation of store.h, called by store.c once the arguments
  * are checked (strings non-NULL and within the limits of limits.h, query in
  * range). Same meaning and statuses as the public function of that name. */
@@ -69,6 +87,9 @@ struct store_ops {
 	/* Optional (NULL: the backend cannot tell, nothing is kept): see
 	 * store_data_version. */
 	bool (*data_version)(struct store_conn *c, struct store_version *out);
+	/* Optional, with serialize_writes (NULL: no group commit): one step of
+	 * a batch's transaction on c (see enum store_batch_step). */
+	status (*batch_step)(struct store_conn *c, enum store_batch_step step);
 };
 
 /* The part of every connection that store.c sees. The backend sets ops;
@@ -93,11 +114,39 @@ struct store {
 	 * thread reads on its own connection. NULL otherwise. */
 	struct store_conn *writer;
 	void *background; /* ops->background_start's, or NULL */
+	/* Group commit (batch.c), when the backend serializes writes and has
+	 * batch_step: writes queued for the writer thread, started at the
+	 * first submission. queue_lock guards the queue and the flags. */
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_wake;
+	struct store_write *queue_head, *queue_tail;
+	bool writer_started, writer_stopping;
+	pthread_t writer_thread;
 };
 
 /* The end (ms, clock_mono_us / 1000) of an operation starting now: the
  * thread's budget's (store_budget_begin), else now + STORE_BUDGET_MS. */
 int64_t store_deadline_ms(void);
+
+/* The most writes one batch takes (batch.c); more wait for the next. */
+#define STORE_BATCH_MAX 64
+
+/* Runs the jobs of the list first (at most STORE_BATCH_MAX are expected,
+ * linked by next) on c, which must be the writer, in one transaction of
+ * the backend's batch_step, each in a savepoint: a job that fails rolls
+ * back alone and keeps its status; when the transaction cannot begin, be
+ * kept or commit, every job gets that failure and nothing is kept. Sets
+ * each job's result (and task); calls no done. The caller holds the write
+ * lock. */
+void store_batch_run(struct store_conn *c, struct store_write *first);
+
+/* Queues a checked w for the writer thread, starting it when it has not
+ * started (batch.c); the statuses of store_write_submit. */
+status store_queue_push(store *s, struct store_write *w);
+
+/* Checks w's arguments like the function of that name and runs it on c,
+ * without the write lock or a transaction of its own (batch.c, store.c). */
+status store_write_apply(struct store_conn *c, struct store_write *w);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_postgres_ops;

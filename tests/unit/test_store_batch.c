@@ -1,0 +1,487 @@
+/* test_store_batch.c: group commit (store/batch.c). The batch's logic on a
+ * scripted backend (which step fails, which job fails), then on real
+ * SQLite files: a batch run on the writer connection, writes submitted
+ * from several threads at once, the data version after a batch, and the
+ * writer's stop answering every queued write. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+#include "sqlite_fixture.h"
+
+#define USER_A "00000000-0000-4000-8000-00000000000a"
+#define USER_B "00000000-0000-4000-8000-00000000000b"
+#define NOBODY "00000000-0000-4000-8000-0000000000ff"
+#define T0     1700000000000LL
+
+/* a scripted backend ----------------------------------------------------- */
+
+#define STEPS_MAX 64
+
+/* What the scripted backend does and what it was asked. A job's status is
+ * chosen by its title: "fail:N" fails with status N, anything else
+ * succeeds with a task whose id is the number after "job:". */
+static struct script {
+	enum store_batch_step fail_step; /* this step fails... */
+	status fail_status;              /* ...with this status (STATUS_OK: none fails) */
+	enum store_batch_step steps[STEPS_MAX];
+	unsigned nsteps;
+} script;
+
+static status fake_step(struct store_conn *c, enum store_batch_step step)
+{
+	(void)c;
+	if (script.nsteps < STEPS_MAX)
+		script.steps[script.nsteps++] = step;
+	if (script.fail_status != STATUS_OK && step == script.fail_step)
+		return script.fail_status;
+	return STATUS_OK;
+}
+
+static status fake_create(struct store_conn *c, const char *user_id, const char *title,
+			  const char *description, bool completed, int64_t now, struct task *out)
+{
+	int n = 0;
+
+	(void)c;
+	(void)description;
+	if (sscanf(title, "fail:%d", &n) == 1)
+		return (status)n;
+	if (sscanf(title, "job:%d", &n) != 1)
+		return STATUS_INTERNAL;
+	memset(out, 0, sizeof(*out));
+	out->id = n;
+	snprintf(out->user_id, sizeof(out->user_id), "%s", user_id);
+	snprintf(out->title, sizeof(out->title), "%s", title);
+	out->completed = completed;
+	out->created_at = out->updated_at = now;
+	return STATUS_OK;
+}
+
+static const struct store_ops fake_ops = {
+	.name = "fake",
+	.serialize_writes = true,
+	.task_create = fake_create,
+	.batch_step = fake_step,
+};
+
+/* n create jobs titled titles[i], linked in order. */
+static void link_jobs(struct store_write *jobs, const char *const *titles, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].kind = STORE_WRITE_TASK_CREATE;
+		jobs[i].user_id = USER_A;
+		jobs[i].title = titles[i];
+		jobs[i].now = T0 + i;
+		jobs[i].result = STATUS_INTERNAL; /* must be overwritten */
+		jobs[i].next = i + 1 < n ? &jobs[i + 1] : NULL;
+	}
+}
+
+static void run_script(struct store_write *jobs, enum store_batch_step fail_step, status fail_status)
+{
+	struct store_conn c = {.ops = &fake_ops};
+
+	memset(&script, 0, sizeof(script));
+	script.fail_step = fail_step;
+	script.fail_status = fail_status;
+	store_batch_run(&c, jobs);
+}
+
+static void assert_steps(const enum store_batch_step *want, unsigned n)
+{
+	assert_int_equal(script.nsteps, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(script.steps[i], want[i]);
+}
+
+static void test_fake_failing_job_rolls_back_alone(void **state)
+{
+	static const char *const titles[] = {"job:11", "fail:4", "job:13", "job:14"};
+	static const enum store_batch_step want[] = {
+		STORE_BATCH_BEGIN,     STORE_BATCH_JOB_BEGIN, STORE_BATCH_JOB_KEEP, STORE_BATCH_JOB_BEGIN,
+		STORE_BATCH_JOB_UNDO,  STORE_BATCH_JOB_BEGIN, STORE_BATCH_JOB_KEEP, STORE_BATCH_JOB_BEGIN,
+		STORE_BATCH_JOB_KEEP,  STORE_BATCH_COMMIT,
+	};
+	struct store_write jobs[4];
+
+	(void)state;
+	link_jobs(jobs, titles, 4);
+	run_script(jobs, STORE_BATCH_BEGIN, STATUS_OK);
+	assert_steps(want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(jobs[0].result, STATUS_OK);
+	assert_int_equal(jobs[1].result, (status)4);
+	assert_int_equal(jobs[2].result, STATUS_OK);
+	assert_int_equal(jobs[3].result, STATUS_OK);
+	/* each job has its own answer */
+	assert_int_equal(jobs[0].task.id, 11);
+	assert_int_equal(jobs[2].task.id, 13);
+	assert_int_equal(jobs[3].task.id, 14);
+	assert_string_equal(jobs[3].task.title, "job:14");
+	assert_int_equal(jobs[3].task.created_at, T0 + 3);
+}
+
+static void test_fake_failed_commit_fails_all(void **state)
+{
+	static const char *const titles[] = {"job:1", "fail:4", "job:3"};
+	struct store_write jobs[3];
+
+	(void)state;
+	link_jobs(jobs, titles, 3);
+	run_script(jobs, STORE_BATCH_COMMIT, STATUS_UNAVAILABLE);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(jobs[i].result, STATUS_UNAVAILABLE);
+	assert_int_equal(script.steps[script.nsteps - 2], STORE_BATCH_COMMIT);
+	assert_int_equal(script.steps[script.nsteps - 1], STORE_BATCH_ROLLBACK);
+}
+
+static void test_fake_failed_begin_fails_all(void **state)
+{
+	static const char *const titles[] = {"job:1", "job:2"};
+	static const enum store_batch_step want[] = {STORE_BATCH_BEGIN, STORE_BATCH_ROLLBACK};
+	struct store_write jobs[2];
+
+	(void)state;
+	link_jobs(jobs, titles, 2);
+	run_script(jobs, STORE_BATCH_BEGIN, STATUS_UNAVAILABLE);
+	assert_steps(want, 2);
+	assert_int_equal(jobs[0].result, STATUS_UNAVAILABLE);
+	assert_int_equal(jobs[1].result, STATUS_UNAVAILABLE);
+}
+
+/* A job whose failure took the whole transaction with it: the jobs before
+ * it are lost too, so every job gets the failure and none after it runs. */
+static void test_fake_lost_transaction_fails_all(void **state)
+{
+	static const char *const titles[] = {"job:1", "fail:4", "job:3"};
+	static const enum store_batch_step want[] = {
+		STORE_BATCH_BEGIN,    STORE_BATCH_JOB_BEGIN, STORE_BATCH_JOB_KEEP,
+		STORE_BATCH_JOB_BEGIN, STORE_BATCH_JOB_UNDO, STORE_BATCH_ROLLBACK,
+	};
+	struct store_write jobs[3];
+
+	(void)state;
+	link_jobs(jobs, titles, 3);
+	run_script(jobs, STORE_BATCH_JOB_UNDO, STATUS_UNAVAILABLE);
+	assert_steps(want, sizeof(want) / sizeof(want[0]));
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(jobs[i].result, STATUS_UNAVAILABLE);
+}
+
+/* A job the store would refuse never reaches the backend. */
+static void test_fake_invalid_job_refused(void **state)
+{
+	static const char *const titles[] = {"job:1", "", "job:3"};
+	struct store_write jobs[3];
+
+	(void)state;
+	link_jobs(jobs, titles, 3);
+	run_script(jobs, STORE_BATCH_BEGIN, STATUS_OK);
+	assert_int_equal(jobs[0].result, STATUS_OK);
+	assert_int_equal(jobs[1].result, STATUS_INVALID);
+	assert_int_equal(jobs[2].result, STATUS_OK);
+	assert_int_equal(jobs[2].task.id, 3);
+}
+
+/* real SQLite ----------------------------------------------------------- */
+
+static void add_user(const struct fixture *f, const char *id, const char *email)
+{
+	struct user u;
+	char sid[64];
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.id, sizeof(u.id), "%s", id);
+	snprintf(u.email, sizeof(u.email), "%s", email);
+	snprintf(u.name, sizeof(u.name), "%s", "Ada");
+	snprintf(u.password_hash, sizeof(u.password_hash), "%s", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
+	u.created_at = 1000;
+	snprintf(sid, sizeof(sid), "sid-%s", id);
+	assert_int_equal(store_user_create(f->c, &u, sid, 1000000000000000LL), STATUS_OK);
+}
+
+static int64_t count_tasks(const struct fixture *f, const char *user_id)
+{
+	return raw_query(f->path, "SELECT count(*) FROM tasks WHERE user_id = ?1", user_id);
+}
+
+static void test_sqlite_batch_keeps_all_but_the_failed(void **state)
+{
+	struct fixture *f = *state;
+	struct task t;
+	struct store_write jobs[6];
+
+	add_user(f, USER_A, "ada@example.com");
+	assert_int_equal(store_task_create(f->c, USER_A, "first", NULL, false, T0, &t), STATUS_OK);
+	memset(jobs, 0, sizeof(jobs));
+	jobs[0] = (struct store_write){
+		.kind = STORE_WRITE_TASK_CREATE, .user_id = USER_A, .title = "one", .now = T0};
+	/* a missing task */
+	jobs[1] = (struct store_write){.kind = STORE_WRITE_TASK_UPDATE, .user_id = USER_A, .id = t.id + 100,
+				       .patch = {.completed = TASK_COMPLETED_TOGGLE}, .now = T0};
+	/* a user that does not exist: the foreign key fails the statement */
+	jobs[2] = (struct store_write){
+		.kind = STORE_WRITE_TASK_CREATE, .user_id = NOBODY, .title = "ghost", .now = T0};
+	jobs[3] = (struct store_write){.kind = STORE_WRITE_TASK_UPDATE, .user_id = USER_A, .id = t.id,
+				       .patch = {.completed = TASK_COMPLETED_SET_TRUE}, .now = T0 + 5};
+	jobs[4] = (struct store_write){.kind = STORE_WRITE_TASK_CREATE, .user_id = USER_A, .title = "two",
+				       .description = "second", .now = T0 + 6};
+	jobs[5] = (struct store_write){.kind = STORE_WRITE_TASK_DELETE, .user_id = USER_A, .id = t.id + 200};
+	for (unsigned i = 0; i + 1 < 6; i++)
+		jobs[i].next = &jobs[i + 1];
+	pthread_mutex_lock(&f->s->write_lock);
+	store_batch_run(f->s->writer, jobs);
+	pthread_mutex_unlock(&f->s->write_lock);
+
+	assert_int_equal(jobs[0].result, STATUS_OK);
+	assert_int_equal(jobs[1].result, STATUS_NOT_FOUND);
+	assert_int_equal(jobs[2].result, STATUS_NOT_FOUND);
+	assert_int_equal(jobs[3].result, STATUS_OK);
+	assert_int_equal(jobs[4].result, STATUS_OK);
+	assert_int_equal(jobs[5].result, STATUS_NOT_FOUND);
+	assert_string_equal(jobs[0].task.title, "one");
+	assert_string_equal(jobs[4].task.title, "two");
+	assert_string_equal(jobs[4].task.description, "second");
+	assert_true(jobs[3].task.completed);
+	assert_int_equal(jobs[3].task.id, t.id);
+	assert_true(jobs[0].task.id != jobs[4].task.id);
+
+	/* committed, as each job was told, on a connection of another thread */
+	assert_int_equal(count_tasks(f, USER_A), 3);
+	assert_int_equal(count_tasks(f, NOBODY), 0);
+	assert_int_equal(store_task_get(f->c, USER_A, jobs[4].task.id, &t), STATUS_OK);
+	assert_string_equal(t.title, "two");
+	assert_int_equal(raw_query(f->path, "SELECT total FROM task_counts WHERE user_id = ?1", USER_A), 3);
+	assert_int_equal(raw_query(f->path, "SELECT completed FROM task_counts WHERE user_id = ?1", USER_A), 1);
+}
+
+/* Submitted writes, counted as they are answered. */
+struct answers {
+	pthread_mutex_t lock;
+	pthread_cond_t all;
+	unsigned done, ok;
+};
+
+struct job {
+	struct store_write w;
+	struct answers *a;
+	char title[32];
+	status submitted; /* store_write_submit's answer */
+};
+
+static void job_done(struct store_write *w)
+{
+	struct job *j = w->arg;
+
+	pthread_mutex_lock(&j->a->lock);
+	j->a->done++;
+	if (w->result == STATUS_OK)
+		j->a->ok++;
+	pthread_cond_broadcast(&j->a->all);
+	pthread_mutex_unlock(&j->a->lock);
+}
+
+static void wait_answers(struct answers *a, unsigned n)
+{
+	pthread_mutex_lock(&a->lock);
+	while (a->done < n)
+		pthread_cond_wait(&a->all, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+}
+
+#define SUBMITTERS 4
+#define PER_SUBMITTER 150
+
+struct submitter {
+	store *s;
+	struct answers *a;
+	struct job jobs[PER_SUBMITTER];
+	unsigned index;
+};
+
+/* Creates tasks titled "<submitter>-<n>"; every third is for a user that
+ * does not exist (refused by the database, in the middle of batches). */
+static void *submit_many(void *arg)
+{
+	struct submitter *sb = arg;
+
+	for (unsigned i = 0; i < PER_SUBMITTER; i++) {
+		struct job *j = &sb->jobs[i];
+		snprintf(j->title, sizeof(j->title), "%u-%u", sb->index, i);
+		j->a = sb->a;
+		j->w = (struct store_write){.kind = STORE_WRITE_TASK_CREATE,
+					    .user_id = i % 3 == 2 ? NOBODY : USER_A,
+					    .title = j->title,
+					    .now = T0 + i,
+					    .done = job_done,
+					    .arg = j};
+		/* checked by the main thread: cmocka asserts only there */
+		j->submitted = store_write_submit(sb->s, &j->w);
+	}
+	return NULL;
+}
+
+static void test_sqlite_submit_from_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct answers a = {.lock = PTHREAD_MUTEX_INITIALIZER, .all = PTHREAD_COND_INITIALIZER};
+	struct submitter *sb = calloc(SUBMITTERS, sizeof(*sb));
+	pthread_t threads[SUBMITTERS];
+	unsigned ok = 0;
+
+	assert_non_null(sb);
+	add_user(f, USER_A, "ada@example.com");
+	assert_true(store_batches_writes(f->s));
+	for (unsigned i = 0; i < SUBMITTERS; i++) {
+		sb[i].s = f->s;
+		sb[i].a = &a;
+		sb[i].index = i;
+		assert_int_equal(pthread_create(&threads[i], NULL, submit_many, &sb[i]), 0);
+	}
+	for (unsigned i = 0; i < SUBMITTERS; i++)
+		pthread_join(threads[i], NULL);
+	for (unsigned i = 0; i < SUBMITTERS; i++)
+		for (unsigned k = 0; k < PER_SUBMITTER; k++)
+			assert_int_equal(sb[i].jobs[k].submitted, STATUS_OK);
+	wait_answers(&a, SUBMITTERS * PER_SUBMITTER);
+	for (unsigned i = 0; i < SUBMITTERS; i++) {
+		for (unsigned k = 0; k < PER_SUBMITTER; k++) {
+			struct job *j = &sb[i].jobs[k];
+			struct task t;
+			if (k % 3 == 2) {
+				assert_int_equal(j->w.result, STATUS_NOT_FOUND);
+				continue;
+			}
+			/* the answer is this job's task, and it is there */
+			assert_int_equal(j->w.result, STATUS_OK);
+			assert_string_equal(j->w.task.title, j->title);
+			assert_int_equal(store_task_get(f->c, USER_A, j->w.task.id, &t), STATUS_OK);
+			assert_string_equal(t.title, j->title);
+			ok++;
+		}
+	}
+	assert_int_equal(a.ok, ok);
+	/* exactly once each: as many rows as answers, titles unique */
+	assert_int_equal(count_tasks(f, USER_A), ok);
+	assert_int_equal(raw_query(f->path, "SELECT count(DISTINCT title) FROM tasks WHERE user_id = ?1", USER_A),
+			 ok);
+	assert_int_equal(raw_query(f->path, "SELECT total FROM task_counts WHERE user_id = ?1", USER_A), ok);
+	free(sb);
+}
+
+/* An answered write is visible to the next read on any connection, and
+ * changes the data version the list answers are kept under. */
+static void test_sqlite_answer_after_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct answers a = {.lock = PTHREAD_MUTEX_INITIALIZER, .all = PTHREAD_COND_INITIALIZER};
+	struct store_version v0, v1;
+	struct job j = {.a = &a};
+	struct task t;
+
+	add_user(f, USER_A, "ada@example.com");
+	assert_int_equal(store_task_create(f->c, USER_A, "seen", NULL, false, T0, &t), STATUS_OK);
+	assert_true(store_data_version(f->c, &v0));
+	j.w = (struct store_write){.kind = STORE_WRITE_TASK_UPDATE,
+				   .user_id = USER_A,
+				   .id = t.id,
+				   .patch = {.title = "renamed"},
+				   .now = T0 + 1,
+				   .done = job_done,
+				   .arg = &j};
+	assert_int_equal(store_write_submit(f->s, &j.w), STATUS_OK);
+	wait_answers(&a, 1);
+	assert_int_equal(j.w.result, STATUS_OK);
+	assert_true(store_data_version(f->c, &v1));
+	assert_memory_not_equal(v0.b, v1.b, sizeof(v0.b));
+	assert_int_equal(store_task_get(f->c, USER_A, t.id, &t), STATUS_OK);
+	assert_string_equal(t.title, "renamed");
+}
+
+static void test_sqlite_submit_refuses_bad_arguments(void **state)
+{
+	struct fixture *f = *state;
+	struct answers a = {.lock = PTHREAD_MUTEX_INITIALIZER, .all = PTHREAD_COND_INITIALIZER};
+	struct job j = {.a = &a};
+
+	j.w = (struct store_write){
+		.kind = STORE_WRITE_TASK_CREATE, .user_id = USER_A, .title = "", .done = job_done, .arg = &j};
+	assert_int_equal(store_write_submit(f->s, &j.w), STATUS_INVALID);
+	j.w.title = "ok";
+	j.w.patch.completed = (enum task_completed_change)9;
+	j.w.kind = STORE_WRITE_TASK_UPDATE;
+	assert_int_equal(store_write_submit(f->s, &j.w), STATUS_INVALID);
+	j.w.kind = (enum store_write_kind)7;
+	assert_int_equal(store_write_submit(f->s, &j.w), STATUS_INVALID);
+	j.w.kind = STORE_WRITE_TASK_DELETE;
+	j.w.done = NULL;
+	assert_int_equal(store_write_submit(f->s, &j.w), STATUS_INVALID);
+	assert_int_equal(a.done, 0);
+}
+
+/* Stopping the writer answers every write already queued; later ones are
+ * refused at once and never answered. */
+static void test_sqlite_stop_answers_queued(void **state)
+{
+	struct fixture *f = *state;
+	struct answers a = {.lock = PTHREAD_MUTEX_INITIALIZER, .all = PTHREAD_COND_INITIALIZER};
+	enum { N = 200 };
+	struct job *jobs = calloc(N, sizeof(*jobs));
+
+	assert_non_null(jobs);
+	add_user(f, USER_B, "bob@example.com");
+	/* the writer waits for the lock, so the writes pile up in the queue */
+	pthread_mutex_lock(&f->s->write_lock);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(jobs[i].title, sizeof(jobs[i].title), "t%u", i);
+		jobs[i].a = &a;
+		jobs[i].w = (struct store_write){.kind = STORE_WRITE_TASK_CREATE,
+						 .user_id = USER_B,
+						 .title = jobs[i].title,
+						 .now = T0,
+						 .done = job_done,
+						 .arg = &jobs[i]};
+		assert_int_equal(store_write_submit(f->s, &jobs[i].w), STATUS_OK);
+	}
+	pthread_mutex_unlock(&f->s->write_lock);
+	store_writer_stop(f->s);
+	assert_int_equal(a.done, N);
+	assert_int_equal(a.ok, N);
+	assert_int_equal(count_tasks(f, USER_B), N);
+	jobs[0].w.done = job_done;
+	assert_int_equal(store_write_submit(f->s, &jobs[0].w), STATUS_UNAVAILABLE);
+	store_writer_stop(f->s); /* again: nothing to do */
+	assert_int_equal(a.done, N);
+	/* the synchronous path still writes */
+	assert_int_equal(store_write_run(f->c, &jobs[0].w), STATUS_OK);
+	assert_int_equal(count_tasks(f, USER_B), N + 1);
+	free(jobs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fake_failing_job_rolls_back_alone),
+		cmocka_unit_test(test_fake_failed_commit_fails_all),
+		cmocka_unit_test(test_fake_failed_begin_fails_all),
+		cmocka_unit_test(test_fake_lost_transaction_fails_all),
+		cmocka_unit_test(test_fake_invalid_job_refused),
+		cmocka_unit_test_setup_teardown(test_sqlite_batch_keeps_all_but_the_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_submit_from_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_answer_after_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_submit_refuses_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_stop_answers_queued, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
