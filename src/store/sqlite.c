@@ -20,8 +20,10 @@
 #define BUSY_TIMEOUT_MS 5000
 /* The WAL size (pages) at which the writer checkpoints (see wal_hook). */
 #define WAL_CHECKPOINT_PAGES 16000
-/* The background checkpointer's period (see checkpointer_main). */
+/* The background checkpointer's period while the WAL grows, and the most
+ * it backs off to, doubling, while nothing is written (checkpointer_main). */
 #define CHECKPOINT_MS 20
+#define CHECKPOINT_IDLE_MS 1000
 
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
 /* The task list's statements. Parameters: ?1 the user, ?2 the completed
@@ -544,8 +546,9 @@ done:
 
 /* the background checkpointer ------------------------------------------ */
 
-/* Copies the WAL back into the database every CHECKPOINT_MS on a connection
- * and thread of its own. PASSIVE: it never waits for, nor blocks, a reader
+/* Copies the WAL back into the database every CHECKPOINT_MS while it grows
+ * (backing off to CHECKPOINT_IDLE_MS while nothing is written), on a
+ * connection and thread of its own. PASSIVE: it never waits for, nor blocks, a reader
  * or the writer. The writer still checkpoints by itself when the WAL passes
  * WAL_CHECKPOINT_PAGES (wal_hook), because only a writer that starts on a
  * wholly copied WAL rewinds it to its beginning (under steady writes the
@@ -565,11 +568,14 @@ static void *checkpointer_main(void *arg)
 	struct checkpointer *k = arg;
 	struct store_conn *conn = NULL;
 	struct timespec at;
+	long ms = CHECKPOINT_MS;
+	int last_frames = -1;
 
 	pthread_mutex_lock(&k->lock);
 	while (!k->stopping) {
 		clock_gettime(CLOCK_MONOTONIC, &at);
-		at.tv_nsec += (long)CHECKPOINT_MS * 1000000L;
+		at.tv_sec += ms / 1000;
+		at.tv_nsec += ms % 1000 * 1000000L;
 		if (at.tv_nsec >= 1000000000L) {
 			at.tv_sec++;
 			at.tv_nsec -= 1000000000L;
@@ -582,9 +588,18 @@ static void *checkpointer_main(void *arg)
 		if (!conn && sqlite_conn_open(k->target, &conn) != STATUS_OK)
 			conn = NULL; /* tried again next time */
 		/* SQLITE_BUSY (another process checkpoints): next time */
+		int frames = -1, copied = -1;
+
 		if (conn)
-			(void)sqlite3_wal_checkpoint_v2(conn_of(conn)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-							NULL);
+			(void)sqlite3_wal_checkpoint_v2(conn_of(conn)->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+							&frames, &copied);
+		/* Nothing written since the last round, and all of it copied:
+		 * an idle server wakes this thread once a second, not 50 times. */
+		if (frames >= 0 && frames == last_frames && copied == frames)
+			ms = ms * 2 > CHECKPOINT_IDLE_MS ? CHECKPOINT_IDLE_MS : ms * 2;
+		else
+			ms = CHECKPOINT_MS;
+		last_frames = frames;
 		pthread_mutex_lock(&k->lock);
 	}
 	pthread_mutex_unlock(&k->lock);
