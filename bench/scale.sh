@@ -39,7 +39,7 @@ TARGET_RATIO=2
 TARGET_P99_MS=5
 PASSWORD='correct horse battery'
 T0=1700000000000
-SEARCH_MIGRATION=4 # src/store/migrations/sqlite/004_search_per_user.sql
+SEARCH_MIGRATION=4 # src/store/migrations/sqlite/004_search_per_user.sql (and the later ones)
 
 TMP=
 TODOD_PID=
@@ -181,9 +181,10 @@ seed() {
 		die "task_counts disagrees with tasks"
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM tasks")" = "$TOTAL" ] || die "not $TOTAL tasks"
 	# The search index's tokenizer is todod's too: index the tasks by
-	# applying its migration again (it drops and rebuilds the index), as
+	# applying its migration again (it drops and rebuilds the index; those
+	# after it set the index up again), as
 	# the first start after an upgrade would.
-	sqlite3 "$DB" "DELETE FROM schema_migrations WHERE version = $SEARCH_MIGRATION" || die "seeding failed"
+	sqlite3 "$DB" "DELETE FROM schema_migrations WHERE version >= $SEARCH_MIGRATION" || die "seeding failed"
 	local t0
 	t0=$(date +%s)
 	env -u DATABASE_URL -u TODOD_DATA_DIR "$BIN" migrate --data-dir "$TMP/data" --db "sqlite:$DB" \
