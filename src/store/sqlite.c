@@ -93,6 +93,7 @@ enum stmt_id {
 	STMT_RELEASE,
 	STMT_ROLLBACK_TO,
 	STMT_PING,
+	STMT_SEARCH_MERGE, /* prepared when first run: needs tasks_fts */
 	STMT_MIGRATION_APPLIED,
 	STMT_MIGRATION_RECORD,
 	STMT_USER_INSERT,
@@ -136,6 +137,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_RELEASE] = "RELEASE job",
 	[STMT_ROLLBACK_TO] = "ROLLBACK TO job",
 	[STMT_PING] = "SELECT 1",
+	/* after a batch: at most 16 pages of the search index's merging
+	 * (005_search_merge.sql) */
+	[STMT_SEARCH_MERGE] = "INSERT INTO tasks_fts (tasks_fts, rank) VALUES ('merge', 16)",
 	[STMT_MIGRATION_APPLIED] = "SELECT 1 FROM schema_migrations WHERE version = ?1",
 	[STMT_MIGRATION_RECORD] = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
 	[STMT_USER_INSERT] = "INSERT INTO users (id, email, name, password_hash, created_at)"
@@ -1487,6 +1491,11 @@ static status sqlite_batch_step(struct store_conn *base, enum store_batch_step s
 		return STATUS_OK;
 	case STORE_BATCH_TIDY:
 		c->in_batch = false;
+		/* The search index merges its segments here, a few pages after
+		 * each batch, rather than all at once inside the commit that
+		 * tips a level over (005_search_merge.sql): an error leaves the
+		 * merge to the next batch. */
+		(void)run(c, STMT_SEARCH_MERGE);
 		if (c->wal_pages >= WAL_CHECKPOINT_PAGES)
 			(void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		c->wal_pages = 0;

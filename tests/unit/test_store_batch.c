@@ -379,6 +379,46 @@ static void test_sqlite_submit_from_threads(void **state)
 	free(sb);
 }
 
+static status count_visit(const struct task *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	return STATUS_OK;
+}
+
+/* Each batch commits a segment of the search index; the writer merges a
+ * few pages after each batch (005_search_merge.sql), so one write at a
+ * time, one batch each, leaves a handful of segments, not one per batch
+ * up to the crisis merge at 64. */
+static void test_sqlite_search_segments_merged_between_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct answers a = {.lock = PTHREAD_MUTEX_INITIALIZER, .all = PTHREAD_COND_INITIALIZER};
+	struct job j = {.a = &a};
+	struct task_query q = {.text = "word-7", .limit = 100, .sort = TASK_SORT_CREATED};
+	int64_t segments, total = -1;
+
+	add_user(f, USER_A, "ada@example.com");
+	for (unsigned i = 0; i < 300; i++) {
+		snprintf(j.title, sizeof(j.title), "word-%u", i);
+		j.w = (struct store_write){.kind = STORE_WRITE_TASK_CREATE,
+					   .user_id = USER_A,
+					   .title = j.title,
+					   .now = T0 + i,
+					   .done = job_done,
+					   .arg = &j};
+		assert_int_equal(store_write_submit(f->s, &j.w), STATUS_OK);
+		wait_answers(&a, i + 1);
+		assert_int_equal(j.w.result, STATUS_OK);
+	}
+	segments = raw_query(f->path, "SELECT count(DISTINCT segid) FROM tasks_fts_idx", NULL);
+	print_message("search index segments after 300 batches: %lld\n", (long long)segments);
+	assert_true(segments >= 1 && segments <= 12);
+	/* the merged index still finds every match: word-7 and word-70..79 */
+	assert_int_equal(store_task_list(f->c, USER_A, &q, &total, count_visit, NULL), STATUS_OK);
+	assert_int_equal(total, 11);
+}
+
 /* An answered write is visible to the next read on any connection, and
  * changes the data version the list answers are kept under. */
 static void test_sqlite_answer_after_commit(void **state)
@@ -478,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_fake_invalid_job_refused),
 		cmocka_unit_test_setup_teardown(test_sqlite_batch_keeps_all_but_the_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_submit_from_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_search_segments_merged_between_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_answer_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_submit_refuses_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_stop_answers_queued, setup, teardown),
