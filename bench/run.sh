@@ -37,6 +37,8 @@ TARGET_STORM_P99_RATIO=2
 TARGET_RSS_MIB=32
 TARGET_RSS_CONNS=256
 TARGET_STORM_LOGIN_P99_MS=500
+TARGET_WRITE_P99_MS=10 # POST and PATCH .../complete, at TARGET_WRITE_CONNS
+TARGET_WRITE_CONNS=64
 
 TMP=
 TODOD_PID=
@@ -351,7 +353,7 @@ mib() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 meets() { # value op target: PASS or FAIL
 	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {
-		ok = (op == ">=") ? v >= t : v <= t
+		ok = (op == ">=") ? v >= t : (op == "<") ? v < t : v <= t
 		print (v == "n/a") ? "n/a" : (ok ? "PASS" : "FAIL") }'
 }
 
@@ -531,6 +533,12 @@ RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]-0}
 		printf '  %-52s %8s  %s\n' "storm login p99 <= $TARGET_STORM_LOGIN_P99_MS ms at $c conns (p50 $(ms "${R[storm-c$c-login.p50_us]}") ms)" \
 			"$v" "$(meets "$v" "<=" "$TARGET_STORM_LOGIN_P99_MS")"
 	done
+	for w in create:POST toggle:PATCH; do
+		wanted "${w%%:*}" || continue
+		v=$(ms "${R[${w%%:*}-c$TARGET_WRITE_CONNS.p99_us]}")
+		printf '  %-52s %8s  %s\n' "${w#*:} p99 < $TARGET_WRITE_P99_MS ms at $TARGET_WRITE_CONNS conns" \
+			"$v" "$(meets "$v" "<" "$TARGET_WRITE_P99_MS")"
+	done
 	printf '  %-52s %8s  %s\n' "todod max RSS <= $TARGET_RSS_MIB MiB at $TARGET_RSS_CONNS conns (no storm)" \
 		"$(mib "$RSS_MAX_KB")" "$(meets "$(mib "$RSS_MAX_KB")" "<=" "$TARGET_RSS_MIB")"
 	! wanted storm || printf '  %-52s %8s  %s\n' "  the same during the login storm (argon2id memory)" \
@@ -573,6 +581,11 @@ RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]-0}
 	! wanted storm || ! wanted list || for c in $CONNS; do
 		v=$(ratio "${R[storm-c$c.p99_us]}" "${R[list-todod-c$c.p99_us]}")
 		echo "target name=storm_p99_ratio conns=$c value=$v max=$TARGET_STORM_P99_RATIO result=$(meets "$v" "<=" "$TARGET_STORM_P99_RATIO")"
+	done
+	for w in create toggle; do
+		wanted "$w" || continue
+		v=$(ms "${R[$w-c$TARGET_WRITE_CONNS.p99_us]}")
+		echo "target name=${w}_p99_ms conns=$TARGET_WRITE_CONNS value=$v max_exclusive=$TARGET_WRITE_P99_MS result=$(meets "$v" "<" "$TARGET_WRITE_P99_MS")"
 	done
 	echo "target name=rss_mib conns=$TARGET_RSS_CONNS value=$(mib "$RSS_MAX_KB") max=$TARGET_RSS_MIB result=$(meets "$(mib "$RSS_MAX_KB")" "<=" "$TARGET_RSS_MIB")"
 	! wanted storm || echo "target name=rss_mib_login_storm conns=$TARGET_RSS_CONNS value=$(mib "$RSS_STORM_KB") max=$TARGET_RSS_MIB result=$(meets "$(mib "$RSS_STORM_KB")" "<=" "$TARGET_RSS_MIB")"
