@@ -137,4 +137,29 @@ static int64_t raw_query(const char *path, const char *sql, const char *param)
 	return v;
 }
 
+/* A user as the store tests make them: named Ada, with a fixed hash. */
+static struct user make_user(const char *id, const char *email)
+{
+	struct user u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.id, sizeof(u.id), "%s", id);
+	snprintf(u.email, sizeof(u.email), "%s", email);
+	snprintf(u.name, sizeof(u.name), "%s", "Ada");
+	snprintf(u.password_hash, sizeof(u.password_hash), "%s",
+		 "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
+	u.created_at = 1000;
+	return u;
+}
+
+/* Creates that user with a first session "sid-<id>". */
+static void add_user(const struct fixture *f, const char *id, const char *email)
+{
+	struct user u = make_user(id, email);
+	char sid[64];
+
+	snprintf(sid, sizeof(sid), "sid-%s", id);
+	assert_int_equal(store_user_create(f->c, &u, sid, 1000000000000000LL), STATUS_OK);
+}
+
 #endif

@@ -41,22 +41,6 @@ static void raw_exec(const char *path, const char *sql)
 
 /* helpers --------------------------------------------------------------- */
 
-static void add_user(const struct fixture *f, const char *id, const char *email)
-{
-	struct user u;
-	char sid[64];
-
-	memset(&u, 0, sizeof(u));
-	snprintf(u.id, sizeof(u.id), "%s", id);
-	snprintf(u.email, sizeof(u.email), "%s", email);
-	snprintf(u.name, sizeof(u.name), "%s", "Ada");
-	snprintf(u.password_hash, sizeof(u.password_hash), "%s",
-	         "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
-	u.created_at = 1000;
-	snprintf(sid, sizeof(sid), "sid-%s", id);
-	assert_int_equal(store_user_create(f->c, &u, sid, 1000000000000000LL), STATUS_OK);
-}
-
 static int64_t new_task(const struct fixture *f, const char *user_id, const char *title,
                         const char *description, bool completed, int64_t now)
 {
