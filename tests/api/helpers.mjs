@@ -596,3 +596,18 @@ export function later(a, b) {
 }
 
 export { randomUUID };
+
+// Opens a TCP connection; send() writes raw HTTP, response resolves with all
+// bytes read until the server closes.
+export function rawConnection(port) {
+  const sock = net.connect(port, '127.0.0.1');
+  let data = '';
+  sock.setEncoding('utf8');
+  sock.on('data', (d) => { data += d; });
+  const connected = new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
+  const response = new Promise((resolve) => {
+    sock.on('error', (err) => resolve({ data, error: err }));
+    sock.on('close', () => resolve({ data }));
+  });
+  return { sock, connected, response, send: (text) => sock.write(text), received: () => data };
+}

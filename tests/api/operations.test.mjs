@@ -4,11 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
 import {
   assertJsonType, assertLogHasNoSecrets, login, newUser, register, rememberSecret, request, sleep,
-  startServer, stopAndCheck, uniqueEmail, uniquePassword,
+  rawConnection, startServer, stopAndCheck, uniqueEmail, uniquePassword,
 } from './helpers.mjs';
 
 let server;
@@ -110,21 +109,6 @@ test('the request log never contains a password, token or cookie used in this fi
 });
 
 // ---- shutdown ----------------------------------------------------------------------
-
-// Opens a TCP connection; send() writes raw HTTP, response resolves with all
-// bytes read until the server closes.
-function rawConnection(port) {
-  const sock = net.connect(port, '127.0.0.1');
-  let data = '';
-  sock.setEncoding('utf8');
-  sock.on('data', (d) => { data += d; });
-  const connected = new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
-  const response = new Promise((resolve) => {
-    sock.on('error', (err) => resolve({ data, error: err }));
-    sock.on('close', () => resolve({ data }));
-  });
-  return { sock, connected, response, send: (text) => sock.write(text), received: () => data };
-}
 
 function loginRequest(port, email, password) {
   const body = JSON.stringify({ email, password });

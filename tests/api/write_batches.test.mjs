@@ -7,12 +7,11 @@
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  assertError, newUser, request, sleep, startServer, stopAndCheck, useServer,
+  assertError, newUser, rawConnection, request, sleep, startServer, stopAndCheck, useServer,
 } from './helpers.mjs';
 
 const fx = useServer();
@@ -158,19 +157,6 @@ function createRequest(port, token, title) {
     + `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-function rawConnection(port) {
-  const sock = net.connect(port, '127.0.0.1');
-  let data = '';
-  sock.setEncoding('utf8');
-  sock.on('data', (d) => { data += d; });
-  const connected = new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
-  const response = new Promise((resolve) => {
-    sock.on('error', () => resolve(data));
-    sock.on('close', () => resolve(data));
-  });
-  return { sock, connected, response };
-}
-
 test('clients that leave while their write waits: the others are answered, nothing is there twice, the server goes on', async () => {
   const user = await newUser(fx.base);
   const port = new URL(fx.base).port;
@@ -179,7 +165,7 @@ test('clients that leave while their write waits: the others are answered, nothi
   conns.forEach((c, i) => c.sock.write(createRequest(port, user.token, `left ${i}`)));
   // every other client leaves at once, without reading its answer
   conns.forEach((c, i) => { if (i % 2 === 1) c.sock.destroy(); });
-  const answers = await Promise.all(conns.filter((_, i) => i % 2 === 0).map((c) => c.response));
+  const answers = await Promise.all(conns.filter((_, i) => i % 2 === 0).map((c) => c.response.then((r) => r.data)));
   for (const data of answers) assert.match(data, /^HTTP\/1\.1 201 /, data.slice(0, 200));
   await sleep(200);
   const tasks = await allTasks(user);
@@ -202,7 +188,7 @@ test('SIGTERM while writes are in flight: every 201 is in the database after a r
     conns.forEach((c, i) => c.sock.write(createRequest(srv.port, user.token, `term ${i}`)));
     await sleep(5);
     const stopping = srv.stop('SIGTERM');
-    const answers = await Promise.all(conns.map((c) => c.response));
+    const answers = await Promise.all(conns.map((c) => c.response.then((r) => r.data)));
     const { code, signal } = await stopping;
     assert.equal(signal, null);
     assert.equal(code, 0, `exit code after SIGTERM; stderr:\n${srv.stderr.slice(-2000)}`);
