@@ -129,9 +129,13 @@ static uint64_t bytes_received(int fd, uint32_t *quiet_ms)
 	return ti.tcpi_bytes_received;
 }
 
-void conns_answering(struct conns_entry *e)
+void conns_answering(struct conns_entry *e, uint64_t request_bytes)
 {
-	atomic_store_explicit(&e->answered_bytes, bytes_received(e->fd, NULL), memory_order_relaxed);
+	/* only this connection's thread writes it */
+	uint64_t done = atomic_load_explicit(&e->answered_bytes, memory_order_relaxed);
+
+	done = request_bytes ? done + request_bytes : bytes_received(e->fd, NULL);
+	atomic_store_explicit(&e->answered_bytes, done, memory_order_relaxed);
 }
 
 void conns_idle(struct conns_entry *e)

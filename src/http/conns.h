@@ -21,13 +21,16 @@
  * - Silence before a request line on a kept-alive connection: the library
  *   calls nothing before a request line is whole, and such a connection
  *   has the idle timeout (LIMIT_CONNECTION_TIMEOUT_S). When a request is
- *   answered, every byte of it has been received: the kernel's count of
- *   bytes received (TCP_INFO) is noted then. Every second the watcher asks
- *   the kernel about the connections idle for over LIMIT_REQUEST_SILENCE_S:
- *   one that has received more since (a request has begun; its line is not
- *   whole, or it would not be idle) and nothing for LIMIT_REQUEST_SILENCE_S
- *   is shut down. (Bytes a client pipelined before the answer was queued
- *   count as the answered request's: such a line waits for the idle timeout.)
+ *   answered, the connection's requests so far add up to a known number of
+ *   bytes: each one's head (libmicrohttpd's header size) and its
+ *   Content-Length. Every second the watcher asks the kernel (TCP_INFO)
+ *   about the connections idle for over LIMIT_REQUEST_SILENCE_S: one that
+ *   has received more than that (a request has begun, pipelined or sent
+ *   since; its line is not whole, or it would not be idle) and nothing for
+ *   LIMIT_REQUEST_SILENCE_S is shut down. After a chunked body, whose
+ *   framing is not counted, the count falls back to the bytes received
+ *   when the answer was queued (a line pipelined behind such a request
+ *   waits for the idle timeout).
  * Thread-safe; one server per process. */
 #ifndef TODOD_CONNS_H
 #define TODOD_CONNS_H
@@ -42,7 +45,7 @@
 struct conns_entry {
 	_Atomic int64_t idle_since; /* CLOCK_MONOTONIC ns it became idle; 0 while busy */
 	atomic_bool served;         /* it has answered a request (kept alive since) */
-	_Atomic uint64_t answered_bytes; /* bytes received when its last answer was queued */
+	_Atomic uint64_t answered_bytes; /* bytes of the requests answered so far */
 	int fd;
 	unsigned slot;              /* in the table of conns.c */
 	bool listed;                /* in the table (false when it was full) */
@@ -60,8 +63,9 @@ void conns_opened(struct conns_entry *e, int fd);
 /* A request has started on it: no longer idle. */
 void conns_busy(struct conns_entry *e);
 
-/* An answer to its request is queued: the request is wholly received. */
-void conns_answering(struct conns_entry *e);
+/* An answer to its request is queued; the request took request_bytes on
+ * the wire (head and body), or 0 when that is not known (a chunked body). */
+void conns_answering(struct conns_entry *e, uint64_t request_bytes);
 
 /* Its request is answered: idle again, the newest. */
 void conns_idle(struct conns_entry *e);

@@ -65,6 +65,24 @@ static void add_security_headers(struct MHD_Response *resp, const struct static_
 		MHD_add_response_header(resp, "Vary", h->vary);
 }
 
+/* The bytes r took on the wire, head and body, or 0 when that is not known:
+ * a chunked body's framing is not counted anywhere. */
+static uint64_t wire_bytes(const struct request *r)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	const char *length = request_header_get(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	size_t digits = length ? strspn(length, "0123456789") : 0;
+
+	if (!ci || ci->header_size == 0 || request_header_get(r, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return 0;
+	if (!length)
+		return ci->header_size;
+	if (digits == 0 || digits > 18 || length[digits] != '\0')
+		return 0;
+	return ci->header_size + strtoull(length, NULL, 10);
+}
+
 /* Queues resp with the headers h names and those gathered so far. */
 static void queue_with(struct request *r, unsigned code, struct MHD_Response *resp, const struct static_headers *h)
 {
@@ -74,7 +92,7 @@ static void queue_with(struct request *r, unsigned code, struct MHD_Response *re
 		return;
 	}
 	if (r->conn_entry)
-		conns_answering(r->conn_entry);
+		conns_answering(r->conn_entry, wire_bytes(r));
 	add_security_headers(resp, h);
 	for (unsigned i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);

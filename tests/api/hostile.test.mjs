@@ -309,7 +309,10 @@ describe('silent and half-closed clients', () => {
       const sock = net.connect({ port: port(), host: '127.0.0.1' });
       let got = '';
       let second = false;
-      sock.on('connect', () => sock.write(`GET /healthz HTTP/1.1\r\n${HOST}\r\n`));
+      // a request with a body first: the bytes of each request are counted
+      // (head and Content-Length), and an exact count keeps this one idle
+      sock.on('connect', () => sock.write(`POST /api/auth/login HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`
+        + `GET /healthz HTTP/1.1\r\n${HOST}\r\n`));
       sock.on('data', (d) => {
         got += d.toString();
         if (second && got.split('HTTP/1.1 200').length === 3) { sock.destroy(); resolve('answered'); }
@@ -320,7 +323,11 @@ describe('silent and half-closed clients', () => {
     // a kept-alive connection whose next request line stops half-way: the
     // library calls nothing before the line is whole, the idle timeout is 30 s
     const line = keptAlive(`GET /heal`);
-    const [h, b, i, l] = await Promise.all([head, body, idle, line]);
+    // the same line pipelined behind a whole request, in one write
+    const pipelined = raw(port(), `GET /healthz HTTP/1.1\r\n${HOST}\r\nGET /heal`, { timeoutMs: 25000, closeWaitMs: 25000 });
+    const [h, b, i, l, p] = await Promise.all([head, body, idle, line, pipelined]);
+    assert.equal(p.status, 200, 'the whole request before the pipelined line is answered');
+    assert.ok(p.closed && p.ms >= 9000 && p.ms <= 12500, `pipelined line: dropped after ${p.ms} ms (10 s expected, not the 30 s idle timeout)`);
     for (const [what, res] of [['head', h], ['body', b], ['request line after a first request', l]]) {
       assert.equal(res.status, null, `${what}: no answer expected`);
       assert.ok(res.closed, `${what}: dropped`);
