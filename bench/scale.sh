@@ -296,7 +296,8 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 			"$(ms "${P50[$b]}")" "$(ms "${P99[$b]}")" "$ratio" "$verdict"
 		i=$((i + 1))
 	done
-	echo "Not flat by design (HACKING.md, 4a): a deep offset walks the index entry by entry (ids"
-	echo "only from offset 500; SQLite's b-trees keep no counts); a search's total counts its"
-	echo "matches (one or two characters: from the user's list of that n-gram, no task read)."
+	echo "Not flat by design (HACKING.md, 4a): a deep offset walks the index entry by entry from the"
+	echo "nearer end of the list (ids only, from offset 500; SQLite's b-trees keep no counts), so the"
+	echo "middle costs most; a search's total counts its matches (one or two characters: from the"
+	echo "user's list of that n-gram, no task read)."
 } | tee "$OUT/scale.txt"

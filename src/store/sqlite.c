@@ -1276,9 +1276,10 @@ static status visit_rows(sqlite3_stmt *st, task_visit_fn visit, void *arg, int64
 }
 
 /* Visits the page of ids of the page statement st, bound, reading each
- * task by id (STMT_TASK_GET) after the last id; *rows gets how many. */
-static status visit_ids(struct sqlite_conn *c, const char *user_id, sqlite3_stmt *st, task_visit_fn visit,
-			void *arg, int64_t *rows)
+ * task by id (STMT_TASK_GET) after the last id, last id first when
+ * reversed; *rows gets how many. */
+static status visit_ids(struct sqlite_conn *c, const char *user_id, sqlite3_stmt *st, bool reversed,
+			task_visit_fn visit, void *arg, int64_t *rows)
 {
 	int64_t ids[LIMIT_PAGE_MAX], n = 0;
 	sqlite3_stmt *get = NULL;
@@ -1296,7 +1297,7 @@ static status visit_ids(struct sqlite_conn *c, const char *user_id, sqlite3_stmt
 	for (int64_t i = 0; rv == STATUS_OK && i < n; i++) {
 		int rc = SQLITE_OK;
 
-		bind_i64(get, 1, ids[i], &rc);
+		bind_i64(get, 1, ids[reversed ? n - 1 - i : i], &rc);
 		bind_text(get, 2, user_id, &rc);
 		rv = rc == SQLITE_OK ? step_row(get) : status_of(rc);
 		if (rv == STATUS_OK)
@@ -1312,17 +1313,20 @@ static status visit_ids(struct sqlite_conn *c, const char *user_id, sqlite3_stmt
 	return rv;
 }
 
-/* Visits the page; *rows gets how many rows it held. */
-static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			enum task_search search, const char *pattern, const char *match, task_visit_fn visit,
-			void *arg, int64_t *rows)
+/* Visits the page; *rows gets how many rows it held. A reversed page is
+ * read in the opposite order and visited last row first (ids only). */
+static status task_page_of(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			   bool reversed, enum task_search search, const char *pattern, const char *match,
+			   task_visit_fn visit, void *arg, int64_t *rows)
 {
 	sqlite3_stmt *st = NULL;
 	status rv;
 	int rc;
 
-	if (search == SEARCH_NONE && q->offset >= PAGE_IDS_MIN_OFFSET)
+	if (search == SEARCH_NONE && (q->offset >= PAGE_IDS_MIN_OFFSET || reversed))
 		search = SEARCH_NONE_IDS;
+	if (reversed && search != SEARCH_NONE_IDS)
+		return STATUS_INTERNAL;
 	rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
 	if (rv != STATUS_OK)
 		return rv;
@@ -1330,11 +1334,42 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 	if (rc != SQLITE_OK)
 		rv = status_of(rc);
 	else if (search == SEARCH_NONE_IDS)
-		rv = visit_ids(c, user_id, st, visit, arg, rows);
+		rv = visit_ids(c, user_id, st, reversed, visit, arg, rows);
 	else
 		rv = visit_rows(st, visit, arg, rows);
 	stmt_release(st);
 	return rv;
+}
+
+static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			enum task_search search, const char *pattern, const char *match, task_visit_fn visit,
+			void *arg, int64_t *rows)
+{
+	return task_page_of(c, user_id, q, false, search, pattern, match, visit, arg, rows);
+}
+
+/* A page without search text at a deep offset, from whichever end of the
+ * list is nearer: the count comes first (task_counts, one row), and a page
+ * in the list's second half is the page at total - offset - limit of the
+ * opposite order, visited backwards. Every order ends with the id, so the
+ * opposite order is exactly the list reversed. An offset walks at most
+ * half the list: offset 99,980 of 100,000 skips nothing. */
+static status task_page_deep(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			     task_visit_fn visit, void *arg, int64_t *total)
+{
+	struct task_query back = *q;
+	int64_t rows = 0, rest;
+	status rv = task_count(c, user_id, q, SEARCH_NONE, NULL, NULL, total);
+
+	if (rv != STATUS_OK || q->offset >= *total)
+		return rv;
+	rest = *total - q->offset;
+	back.limit = rest < q->limit ? (int)rest : q->limit;
+	back.offset = rest - back.limit;
+	back.ascending = !q->ascending;
+	if (back.offset < q->offset)
+		return task_page_of(c, user_id, &back, true, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
+	return task_page(c, user_id, q, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
 }
 
 /* The number of tasks holding a text of one or two characters (exact: its
@@ -1435,6 +1470,8 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 	}
 	if (rv == STATUS_OK && search == SEARCH_INDEX && kind == MATCH_EXACT) {
 		rv = task_list_exact(c, user_id, q, pattern, match, all, completed, visit, arg, &count);
+	} else if (rv == STATUS_OK && search == SEARCH_NONE && q->offset >= PAGE_IDS_MIN_OFFSET) {
+		rv = task_page_deep(c, user_id, q, visit, arg, &count);
 	} else {
 		if (rv == STATUS_OK)
 			rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);

@@ -524,9 +524,13 @@ static void test_list_plans_use_indexes(void **state)
 
 /* deep offsets ---------------------------------------------------------- */
 
-/* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) is read as ids
- * from a covering index, then rows by id: the same tasks, in the same
- * order, as the index walk with the rows, for every filter and sort. */
+/* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) or more is
+ * read as ids from a covering index, then rows by id; in the second half of
+ * the list, from its other end, backwards (task_page_deep). Either way the
+ * same tasks, in the same order, as the index walk with the rows, for every
+ * filter, sort, order and limit, at offsets before, at and past the middle
+ * and the end: user A has 1,800 tasks, 1,200 pending and 600 completed,
+ * with ties in every sort key (broken by id). */
 static void test_deep_offset_pages(void **state)
 {
 	static const char *const order[3][2] = {
@@ -535,6 +539,8 @@ static void test_deep_offset_pages(void **state)
 	    {"title COLLATE NOCASE DESC, id DESC", "title COLLATE NOCASE ASC, id ASC"},
 	};
 	static const char *const by_status[3] = {"", " AND completed = 0", " AND completed = 1"};
+	static const int64_t offsets[] = {500, 555, 590, 599, 600, 650, 890, 900, 1100, 1193, 1199, 1200, 1750, 1799, 1800, 5000};
+	static const int limits[] = {1, 7, 100};
 	struct fixture *f = *state;
 
 	add_user(f, USER_A, "ada@example.com");
@@ -545,35 +551,41 @@ static void test_deep_offset_pages(void **state)
 	                  " CASE i % 3 WHEN 0 THEN 'Task ' ELSE 'task ' END || (i * 37 % 101),"
 	                  " i % 3 = 0, i / 2, i / 2 + i * 13 % 50 FROM n");
 	for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++) {
+		char sql[512];
+		int64_t count;
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE user_id = ?1%s", by_status[filter]);
+		count = raw_query(f->path, sql, USER_A);
+		assert_int_equal(count, filter == TASK_FILTER_ALL ? 1800 : filter == TASK_FILTER_PENDING ? 1200 : 600);
 		for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++) {
 			for (int asc = 0; asc <= 1; asc++) {
-				struct task_query q;
-				struct ids v;
-				int64_t total = -1, offset = 500;
+				for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++) {
+					for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+						struct task_query q;
+						struct ids v;
+						int64_t total = -1, left = count - offsets[o];
 
-				memset(&q, 0, sizeof(q));
-				memset(&v, 0, sizeof(v));
-				q.filter = (enum task_filter)filter;
-				q.sort = (enum task_sort)sort;
-				q.ascending = asc;
-				q.limit = 7;
-				q.offset = offset;
-				assert_int_equal(store_task_list(f->c, USER_A, &q, &total, collect, &v), STATUS_OK);
-				assert_int_equal(total,
-				                 raw_query(f->path,
-				                           filter == TASK_FILTER_ALL ? "SELECT count(*) FROM tasks WHERE user_id = ?1"
-				                           : filter == TASK_FILTER_PENDING
-				                               ? "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 0"
-				                               : "SELECT count(*) FROM tasks WHERE user_id = ?1 AND completed = 1",
-				                           USER_A));
-				assert_int_equal(v.count, 7);
-				for (int i = 0; i < v.count; i++) {
-					char sql[512];
-
-					snprintf(sql, sizeof(sql),
-					         "SELECT id FROM tasks WHERE user_id = ?1%s ORDER BY %s LIMIT 1 OFFSET %lld",
-					         by_status[filter], order[sort][asc], (long long)(offset + i));
-					assert_int_equal(v.id[i], raw_query(f->path, sql, USER_A));
+						memset(&q, 0, sizeof(q));
+						memset(&v, 0, sizeof(v));
+						q.filter = (enum task_filter)filter;
+						q.sort = (enum task_sort)sort;
+						q.ascending = asc;
+						q.limit = limits[l];
+						q.offset = offsets[o];
+						assert_int_equal(store_task_list(f->c, USER_A, &q, &total, collect, &v),
+						                 STATUS_OK);
+						assert_int_equal(total, count);
+						assert_int_equal(v.count, left < 0 ? 0 : left < q.limit ? left : q.limit);
+						for (int i = 0; i < v.count; i++) {
+							snprintf(sql, sizeof(sql),
+							         "SELECT id FROM tasks WHERE user_id = ?1%s ORDER BY %s"
+							         " LIMIT 1 OFFSET %lld",
+							         by_status[filter], order[sort][asc], (long long)(q.offset + i));
+							if (v.id[i] != raw_query(f->path, sql, USER_A))
+								fail_msg("filter %d sort %d asc %d offset %lld limit %d: row %d",
+								         filter, sort, asc, (long long)q.offset, q.limit, i);
+						}
+					}
 				}
 			}
 		}
