@@ -187,7 +187,9 @@ static void fail(struct request *r, status st, const struct verr *e)
 		}
 		respond_error(r, STATUS_INTERNAL, "internal error");
 		return;
-	case STATUS_BAD_REQUEST: respond_error(r, st, "request body must be a JSON object"); return;
+	case STATUS_BAD_REQUEST:
+		respond_error(r, st, e && e->bad_request ? e->bad_request : "request body must be a JSON object");
+		return;
 	case STATUS_CONFLICT: respond_error(r, st, "an account with this email already exists"); return;
 	case STATUS_INVALID_CREDENTIALS: respond_error(r, st, "invalid email or password"); return;
 	case STATUS_UNAUTHORIZED: respond_error(r, st, "missing, invalid or expired token"); return;

@@ -65,19 +65,39 @@ static bool depth_ok(const char *s, size_t len)
 	return true;
 }
 
-static status parse_object(const char *body, size_t len, json_t **out)
+#define INPUT_STR_(x) #x
+#define INPUT_STR(x)  INPUT_STR_(x)
+
+/* STATUS_BAD_REQUEST with e->bad_request saying why (never quoting the
+ * body: it may hold a password). */
+static status bad_body(struct verr *e, const char *why)
+{
+	e->bad_request = why;
+	return STATUS_BAD_REQUEST;
+}
+
+static status parse_object(const char *body, size_t len, json_t **out, struct verr *e)
 {
 	json_error_t jerr;
 	json_t *root;
 
-	if (!body || len == 0 || !depth_ok(body, len))
-		return STATUS_BAD_REQUEST;
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-	if (!root)
-		return STATUS_BAD_REQUEST;
+	if (!body || len == 0)
+		return bad_body(e, "request body is empty: a JSON object is expected");
+	if (!depth_ok(body, len))
+		return bad_body(e, "request body nests objects or arrays more than " INPUT_STR(LIMIT_JSON_DEPTH) " deep");
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+	if (!root) {
+		switch (json_error_code(&jerr)) {
+		case json_error_invalid_utf8: return bad_body(e, "request body is not valid UTF-8");
+		case json_error_duplicate_key: return bad_body(e, "request body gives a member twice");
+		case json_error_null_byte_in_key:
+			return bad_body(e, "request body has a member name holding \\u0000");
+		default: return bad_body(e, "request body is not valid JSON");
+		}
+	}
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return STATUS_BAD_REQUEST;
+		return bad_body(e, "request body must be a JSON object");
 	}
 	*out = root;
 	return STATUS_OK;
@@ -190,7 +210,7 @@ status input_register(const char *body, size_t len, struct register_input *out, 
 			    {"name", FIELD_STRING, true, NULL}};
 	struct register_input in;
 	json_t *root;
-	status st = parse_object(body, len, &root);
+	status st = parse_object(body, len, &root, e);
 
 	if (st != STATUS_OK)
 		return st;
@@ -215,7 +235,7 @@ status input_login(const char *body, size_t len, struct login_input *out, struct
 	struct field f[] = {{"email", FIELD_STRING, true, NULL}, {"password", FIELD_STRING, true, NULL}};
 	struct login_input in;
 	json_t *root;
-	status st = parse_object(body, len, &root);
+	status st = parse_object(body, len, &root, e);
 
 	if (st != STATUS_OK)
 		return st;
@@ -253,7 +273,7 @@ status input_task(const char *body, size_t len, enum task_input_kind kind, struc
 		*out = in;
 		return STATUS_OK;
 	}
-	st = parse_object(body, len, &root);
+	st = parse_object(body, len, &root, e);
 	if (st != STATUS_OK)
 		return st;
 	match_fields(root, fields, nfields, e);

@@ -31,6 +31,8 @@ static void fail(struct request *r, status st, const struct verr *e)
 {
 	if (st == STATUS_INVALID && e)
 		respond_invalid(r, e);
+	else if (st == STATUS_BAD_REQUEST && e && e->bad_request)
+		respond_error(r, st, e->bad_request);
 	else
 		respond_error(r, st, message_for(st));
 }

@@ -28,6 +28,8 @@ struct verr {
 		char field[VERR_FIELD_BYTES + 1];
 		const char *message; /* static text, e.g. "must be 1-200 characters" */
 	} items[VERR_MAX];
+	/* why a body is not one JSON object (a 400), static text; NULL: none */
+	const char *bad_request;
 };
 
 /* Records that field (name[0..len), shortened at a UTF-8 boundary when too

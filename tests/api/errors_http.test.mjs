@@ -212,6 +212,30 @@ test('a 400 for a bad body creates nothing and the task is unchanged', async () 
   assert.equal(now.body.title, task.title);
 });
 
+test('a 400 for a body says what is wrong with it, never quoting it', async () => {
+  const cases = [
+    ['', 'request body is empty: a JSON object is expected'],
+    ['{"title":"secret words here",', 'request body is not valid JSON'],
+    [Buffer.concat([Buffer.from('{"title":"a'), Buffer.from([0xff]), Buffer.from('"}')]), 'request body is not valid UTF-8'],
+    ['{"title":"a","title":"b"}', 'request body gives a member twice'],
+    ['{"ti\\u0000tle":"x"}', 'request body has a member name holding \\u0000'],
+    ['["secret words here"]', 'request body must be a JSON object'],
+    ['null', 'request body must be a JSON object'],
+    ['{"title":"x","description":[[[[[[[[1]]]]]]]]}', 'request body nests objects or arrays more than 8 deep'],
+  ];
+  for (const [body, message] of cases) {
+    for (const [method, path] of [['POST', '/api/tasks'], ['PATCH', `/api/tasks/${task.id}`]]) {
+      const res = await user.req(method, path, { body, headers: { 'Content-Type': 'application/json' } });
+      assertError(res, 400, 'bad_request');
+      assert.equal(res.body.error.message, message, `${method} ${path} ${JSON.stringify(String(body))}`);
+      assert.ok(!res.text.includes('secret words'), 'the body is not quoted');
+    }
+    const reg = await request(base, 'POST', '/api/auth/register', { body, headers: { 'Content-Type': 'application/json' } });
+    assertError(reg, 400, 'bad_request');
+    assert.equal(reg.body.error.message, message, `register ${JSON.stringify(String(body))}`);
+  }
+});
+
 // ---- bodies of no-content answers --------------------------------------------
 
 test('204 answers have no body', async () => {

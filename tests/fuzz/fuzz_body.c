@@ -59,6 +59,8 @@ static void check_status(status st, const struct verr *e)
 	} else {
 		CHECK(e->n == 0);
 	}
+	/* a 400 always says why; nothing else does */
+	CHECK((st == STATUS_BAD_REQUEST) == (e->bad_request != NULL));
 }
 
 static status fuzz_register(const char *body, size_t len)

@@ -793,8 +793,45 @@ static const struct raw bad_bodies[] = {
 
 static void expect_bad(size_t i, const char *parser, status st, const struct verr *e)
 {
-	if (st != STATUS_BAD_REQUEST || e->n != 0)
-		fail_msg("bad_bodies[%zu] through %s: status %d, %u errors", i, parser, (int)st, e->n);
+	if (st != STATUS_BAD_REQUEST || e->n != 0 || !e->bad_request)
+		fail_msg("bad_bodies[%zu] through %s: status %d, %u errors, %s", i, parser, (int)st, e->n,
+		         e->bad_request ? e->bad_request : "no reason");
+}
+
+/* A 400 says what is wrong with the body, never quoting it: the same
+ * reason from every parser. */
+static void bodies_bad_say_why(void **state)
+{
+	static const struct {
+		struct raw body;
+		const char *why;
+	} cases[] = {
+	    {RAW(""), "request body is empty: a JSON object is expected"},
+	    {RAW("{\"title\":\"x\""), "request body is not valid JSON"},
+	    {RAW("{'title':'secret password'}"), "request body is not valid JSON"},
+	    {RAW("{\"title\":\"\xff\"}"), "request body is not valid UTF-8"},
+	    {RAW("{\"title\":\"a\",\"title\":\"b\"}"), "request body gives a member twice"},
+	    {RAW("{\"ti\\u0000tle\":\"x\"}"), "request body has a member name holding \\u0000"},
+	    {RAW("[{\"title\":\"x\"}]"), "request body must be a JSON object"},
+	    {RAW("null"), "request body must be a JSON object"},
+	    {RAW("{\"a\":[[[[[[[[1]]]]]]]]}"), "request body nests objects or arrays more than 8 deep"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct raw *b = &cases[i].body;
+		struct register_input r;
+		struct login_input l;
+		struct task_input t;
+		struct verr e;
+
+		assert_int_equal(reg_n(b->bytes, b->len, &r, &e), STATUS_BAD_REQUEST);
+		assert_string_equal(e.bad_request, cases[i].why);
+		assert_int_equal(login_n(b->bytes, b->len, &l, &e), STATUS_BAD_REQUEST);
+		assert_string_equal(e.bad_request, cases[i].why);
+		assert_int_equal(task_n(b->bytes, b->len, TASK_INPUT_UPDATE, &t, &e), STATUS_BAD_REQUEST);
+		assert_string_equal(e.bad_request, cases[i].why);
+	}
 }
 
 static void bodies_not_json_objects(void **state)
@@ -1009,6 +1046,7 @@ int main(void)
 	    T(task_complete),
 	    T(bodies_not_json_objects),
 	    T(bodies_empty),
+	    T(bodies_bad_say_why),
 	    T(bodies_depth),
 	    T(task_ids),
 	    T(nul_in_every_string_field),
