@@ -149,3 +149,58 @@ test('q follows edits and deletes', async () => {
   assert.equal(res.status, 204);
   assert.deepEqual(await find('delta'), []);
 });
+
+// Pages at an offset of 500 or more are read from the nearer end of the
+// list (HACKING.md, 4a): they must be exactly the pages a walk from the
+// start would give, for every status, sort and order, up to and past the
+// end. 720 tasks with ties in every key (same title but for case, several
+// per millisecond), every third completed, every fifth renamed later.
+test('deep pages (offset 500 and more) are the same tasks in the same order as a sorted walk', async () => {
+  const user = await newUser(fx.base);
+  const tasks = new Map();
+  const keep = (t) => tasks.set(t.id, t);
+  const n = 720;
+  for (let i = 0; i < n; i += 24) {
+    const batch = await Promise.all(Array.from({ length: Math.min(24, n - i) }, (_, j) => createTask(user, {
+      title: `${(i + j) % 2 ? 'Item' : 'item'} ${String((i + j) * 37 % 101).padStart(3, '0')}`,
+    })));
+    batch.forEach(keep);
+  }
+  const ids = [...tasks.keys()];
+  for (const id of ids.filter((_, i) => i % 5 === 0)) {
+    const res = await user.req('PATCH', `/api/tasks/${id}`, { json: { title: `renamed ${id % 7}` } });
+    assert.equal(res.status, 200, res.text);
+    keep(res.body);
+  }
+  for (const id of ids.filter((_, i) => i % 3 === 0)) {
+    const res = await user.req('PATCH', `/api/tasks/${id}/complete`);
+    assert.equal(res.status, 200, res.text);
+    keep(res.body);
+  }
+  const key = {
+    created: (t) => t.created_at,
+    updated: (t) => t.updated_at,
+    title: (t) => t.title.toLowerCase(), // ASCII titles: COLLATE NOCASE
+  };
+  for (const status of ['all', 'pending', 'completed']) {
+    const mine = [...tasks.values()].filter((t) => status === 'all' || t.completed === (status === 'completed'));
+    for (const sort of ['created', 'updated', 'title']) {
+      for (const order of ['asc', 'desc']) {
+        const sign = order === 'asc' ? 1 : -1;
+        const want = [...mine].sort((a, b) => {
+          const ka = key[sort](a), kb = key[sort](b);
+          return sign * (ka < kb ? -1 : ka > kb ? 1 : a.id - b.id);
+        }).map((t) => t.id);
+        const pages = [[500, 100], [555, 7], [600, 100], [want.length - 130, 100], [want.length - 1, 1],
+          [want.length - 3, 50], [want.length, 10], [want.length + 40, 10]];
+        for (const [offset, limit] of pages) {
+          const res = await user.req('GET', `/api/tasks?status=${status}&sort=${sort}&order=${order}&limit=${limit}&offset=${offset}`);
+          assert.equal(res.status, 200, res.text);
+          assert.equal(res.body.total, want.length, `${status} ${sort} ${order} ${offset}: total`);
+          assert.deepEqual(res.body.tasks.map((t) => t.id), want.slice(offset, offset + limit),
+            `status=${status} sort=${sort} order=${order} offset=${offset} limit=${limit}`);
+        }
+      }
+    }
+  }
+});
