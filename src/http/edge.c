@@ -70,7 +70,14 @@ void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const
 		h->transfer_encoding = true;
 		if (!is_named(value, value_len, "chunked"))
 			h->not_chunked = true;
+	} else if (is_named(name, name_len, "Host")) {
+		h->hosts++;
 	}
+}
+
+void edge_head_require_host(struct edge_head *h)
+{
+	h->needs_host = true;
 }
 
 void edge_head_add_cookies(struct edge_head *h, unsigned n)
@@ -94,6 +101,14 @@ status edge_head_check(const struct edge_head *h, const char **message)
 	}
 	if (h->not_chunked) {
 		*message = "malformed request: unsupported Transfer-Encoding";
+		return STATUS_BAD_REQUEST;
+	}
+	if (h->hosts > 1) {
+		*message = "malformed request: more than one Host header";
+		return STATUS_BAD_REQUEST;
+	}
+	if (h->needs_host && h->hosts == 0) {
+		*message = "malformed request: HTTP/1.1 without a Host header";
 		return STATUS_BAD_REQUEST;
 	}
 	if (h->bytes > LIMIT_HEADER_BYTES) {
@@ -211,6 +226,8 @@ bool edge_admits(struct request *r)
 	}
 	memset(&w, 0, sizeof(w));
 	edge_head_init(&w.head);
+	if (r->http11)
+		edge_head_require_host(&w.head);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, add_field, &w);
 	check_last(&w);
 	int cookies = MHD_get_connection_values(r->conn, MHD_COOKIE_KIND, NULL, NULL);

@@ -4,7 +4,9 @@
  * together (431: each takes a record in libmicrohttpd's memory pool), and framing that two servers could read two ways
  * (400, then the connection is closed): different Content-Length values,
  * Content-Length with Transfer-Encoding, a Transfer-Encoding other than
- * chunked, a CR, LF or NUL inside a header name or value.
+ * chunked, a CR, LF or NUL inside a header name or value; and a request
+ * that names no server or two (RFC 9112, 3.2: an HTTP/1.1 request without
+ * a Host field, any request with more than one).
  * The checks are pure: fed the fields libmicrohttpd parsed, so the
  * connection and the fuzzer run the same code. The edge_request_* functions
  * at the end are their glue to a connection, and its timeouts: a request in
@@ -32,6 +34,8 @@ struct edge_head {
 	bool transfer_encoding;                /* a Transfer-Encoding field was seen */
 	bool not_chunked;                      /* one said anything but "chunked" */
 	bool bad_byte;                         /* CR, LF or NUL in a name or value */
+	unsigned hosts;                        /* Host fields seen */
+	bool needs_host;                       /* an HTTP/1.1 request: one Host field is required */
 };
 
 /* Starts an empty record. */
@@ -41,6 +45,9 @@ void edge_head_init(struct edge_head *h);
  * NUL included). Never fails. */
 void edge_head_add(struct edge_head *h, const char *name, size_t name_len, const char *value,
 		   size_t value_len);
+
+/* The request is HTTP/1.1: it must carry a Host field. */
+void edge_head_require_host(struct edge_head *h);
 
 /* The request's Cookie header held n cookies (libmicrohttpd parses them
  * into records of their own before todod sees the request). */

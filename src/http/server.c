@@ -388,9 +388,12 @@ static void client_address(struct request *r)
 }
 
 /* First call for a request: its headers are in, its body not yet. */
-static void on_headers(struct request *r, const char *method)
+static void on_headers(struct request *r, const char *method, const char *version)
 {
 	status st;
+
+	/* libmicrohttpd takes HTTP/1.0 and HTTP/1.1 only (505 otherwise) */
+	r->http11 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
 
 	size_t mlen = strnlen(method, sizeof(r->method_name));
 	if (mlen < sizeof(r->method_name))
@@ -446,7 +449,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	struct request *r = *con_cls;
 
 	(void)url;
-	(void)version;
 	if (!r) {
 		r = *con_cls = request_new(cls, conn);
 		if (!r) {
@@ -462,7 +464,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		store_budget_end();
 	} else if (!r->started) {
 		r->started = true;
-		on_headers(r, method);
+		on_headers(r, method, version);
 		return r->refused ? MHD_NO : MHD_YES; /* refused: answered, now closed */
 	} else if (*upload_data_size) {
 		size_t n = *upload_data_size;

@@ -245,6 +245,23 @@ describe('the HTTP edge', () => {
     assert.equal(fine.status, 200, fine.raw.toString('latin1').slice(0, 200));
   });
 
+  test('an HTTP/1.1 request without a Host field, or any request with two, gets 400 and the connection is closed', async () => {
+    const none = await raw(port(), 'GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n');
+    assertJsonError(none, 400, 'bad_request');
+    assert.match(none.json.error.message, /Host/);
+    assert.ok(none.closed, 'closed without Host');
+    for (const head of [`GET /healthz HTTP/1.1\r\n${HOST}${HOST}\r\n`, `GET /healthz HTTP/1.1\r\n${HOST}host: other\r\n\r\n`,
+      `GET /healthz HTTP/1.0\r\n${HOST}Host: other\r\n\r\n`]) {
+      const two = await raw(port(), head);
+      assertJsonError(two, 400, 'bad_request');
+      assert.match(two.json.error.message, /Host/);
+      assert.ok(two.closed, `closed after ${JSON.stringify(head)}`);
+    }
+    // control: HTTP/1.0 needs no Host, and one Host (even empty) is fine
+    assert.equal((await raw(port(), 'GET /healthz HTTP/1.0\r\n\r\n')).status, 200);
+    assert.equal((await raw(port(), 'GET /healthz HTTP/1.1\r\nHost:\r\n\r\n', { closeWaitMs: 0 })).status, 200);
+  });
+
   test('a non-numeric or overlong Content-Length is refused (400, 413) with a closed connection (answered by libmicrohttpd)', async () => {
     // the documented gap (HACKING.md): the library reads Content-Length
     // after the last header line and answers before calling todod

@@ -6,8 +6,9 @@
  * edge_target_check. The verdict must agree with an independent reading:
  * any CR, LF or NUL left in a name or value, two different Content-Length
  * values, Content-Length with Transfer-Encoding, or a Transfer-Encoding
- * other than chunked are refused; an accepted head is within the limits
- * (bytes and number of fields). */
+ * other than chunked, two Host fields, or none in an HTTP/1.1 request are
+ * refused; an accepted head is within the limits (bytes and number of
+ * fields). */
 #include "core/limits.h"
 #include "http/edge.h"
 
@@ -34,6 +35,8 @@ struct expect {
 	size_t length_len;
 	size_t bytes;
 	size_t fields;
+	unsigned hosts;
+	bool needs_host;
 };
 
 static bool is_blank(char c)
@@ -67,6 +70,8 @@ static void expect_field(struct expect *x, const char *name, size_t nlen, const 
 		} else if (vlen != x->length_len || memcmp(value, x->length, vlen) != 0) {
 			x->length_conflict = true;
 		}
+	} else if (nlen == 4 && strncasecmp(name, "Host", 4) == 0) {
+		x->hosts++;
 	} else if (nlen == 17 && strncasecmp(name, "Transfer-Encoding", 17) == 0) {
 		trimmed(&value, &vlen);
 		x->has_te = true;
@@ -101,6 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t target = sp1 ? (size_t)((sp2 && sp2 > sp1 ? sp2 : p + len) - sp1 - 1) : 0;
 			status ts = edge_target_check(target);
 			CHECK((ts == STATUS_URI_TOO_LONG) == (target > LIMIT_URI_BYTES));
+			/* the version, as libmicrohttpd gives it to todod */
+			if (sp2 && sp2 > sp1 && (size_t)(p + len - sp2 - 1) == 8 && memcmp(sp2 + 1, "HTTP/1.1", 8) == 0) {
+				x.needs_host = true;
+				edge_head_require_host(&h);
+			}
 			first = false;
 		} else if (len == 0) {
 			break; /* the empty line: the body follows */
@@ -123,7 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	status st = edge_head_check(&h, &message);
 	CHECK(st == STATUS_OK || st == STATUS_BAD_REQUEST || st == STATUS_HEADERS_TOO_LARGE);
 	CHECK(st == STATUS_OK || (message && *message));
-	bool ambiguous = x.control || x.length_conflict || (x.has_length && x.has_te) || x.te_other;
+	bool ambiguous = x.control || x.length_conflict || (x.has_length && x.has_te) || x.te_other || x.hosts > 1 ||
+	                 (x.needs_host && x.hosts == 0);
 	if (ambiguous)
 		CHECK(st == STATUS_BAD_REQUEST);
 	bool too_large = x.bytes > LIMIT_HEADER_BYTES || x.fields > LIMIT_HEADER_FIELDS;
