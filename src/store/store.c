@@ -67,7 +67,8 @@ static status parse_url(const char *url, const struct store_ops **ops, const cha
 	return STATUS_INVALID;
 }
 
-/* A store with no connection yet, or NULL when memory runs out. */
+/* A store with no connection yet, or NULL when memory runs out. Each
+ * failure undoes what was made before it, in reverse. */
 static store *store_new(const struct store_ops *ops, const char *target)
 {
 	store *s = calloc(1, sizeof(*s));
@@ -75,35 +76,30 @@ static store *store_new(const struct store_ops *ops, const char *target)
 	if (!s)
 		return NULL;
 	s->target = strdup(target);
-	if (!s->target || pthread_mutex_init(&s->lock, NULL) != 0) {
-		free(s->target);
-		free(s);
-		return NULL;
-	}
-	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
-		pthread_mutex_destroy(&s->lock);
-		free(s->target);
-		free(s);
-		return NULL;
-	}
-	if (pthread_mutex_init(&s->queue_lock, NULL) != 0) {
-		pthread_mutex_destroy(&s->write_lock);
-		pthread_mutex_destroy(&s->lock);
-		free(s->target);
-		free(s);
-		return NULL;
-	}
-	if (pthread_cond_init(&s->queue_wake, NULL) != 0) {
-		pthread_mutex_destroy(&s->queue_lock);
-		pthread_mutex_destroy(&s->write_lock);
-		pthread_mutex_destroy(&s->lock);
-		free(s->target);
-		free(s);
-		return NULL;
-	}
+	if (!s->target)
+		goto no_target;
+	if (pthread_mutex_init(&s->lock, NULL) != 0)
+		goto no_target;
+	if (pthread_mutex_init(&s->write_lock, NULL) != 0)
+		goto no_write_lock;
+	if (pthread_mutex_init(&s->queue_lock, NULL) != 0)
+		goto no_queue_lock;
+	if (pthread_cond_init(&s->queue_wake, NULL) != 0)
+		goto no_queue_wake;
 	s->ops = ops;
 	s->serial = atomic_fetch_add(&last_serial, 1) + 1;
 	return s;
+
+no_queue_wake:
+	pthread_mutex_destroy(&s->queue_lock);
+no_queue_lock:
+	pthread_mutex_destroy(&s->write_lock);
+no_write_lock:
+	pthread_mutex_destroy(&s->lock);
+no_target:
+	free(s->target);
+	free(s);
+	return NULL;
 }
 
 status store_open(const char *url, store **out)
