@@ -1314,10 +1314,11 @@ static status visit_ids(struct sqlite_conn *c, const char *user_id, sqlite3_stmt
 }
 
 /* Visits the page; *rows gets how many rows it held. A reversed page is
- * read in the opposite order and visited last row first (ids only). */
-static status task_page_of(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			   bool reversed, enum task_search search, const char *pattern, const char *match,
-			   task_visit_fn visit, void *arg, int64_t *rows)
+ * read in the opposite order and visited last row first (ids only: the
+ * page of a deep offset, task_page_deep). */
+static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			bool reversed, enum task_search search, const char *pattern, const char *match,
+			task_visit_fn visit, void *arg, int64_t *rows)
 {
 	sqlite3_stmt *st = NULL;
 	status rv;
@@ -1325,8 +1326,6 @@ static status task_page_of(struct sqlite_conn *c, const char *user_id, const str
 
 	if (search == SEARCH_NONE && (q->offset >= PAGE_IDS_MIN_OFFSET || reversed))
 		search = SEARCH_NONE_IDS;
-	if (reversed && search != SEARCH_NONE_IDS)
-		return STATUS_INTERNAL;
 	rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
 	if (rv != STATUS_OK)
 		return rv;
@@ -1339,13 +1338,6 @@ static status task_page_of(struct sqlite_conn *c, const char *user_id, const str
 		rv = visit_rows(st, visit, arg, rows);
 	stmt_release(st);
 	return rv;
-}
-
-static status task_page(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			enum task_search search, const char *pattern, const char *match, task_visit_fn visit,
-			void *arg, int64_t *rows)
-{
-	return task_page_of(c, user_id, q, false, search, pattern, match, visit, arg, rows);
 }
 
 /* A page without search text at a deep offset, from whichever end of the
@@ -1368,8 +1360,8 @@ static status task_page_deep(struct sqlite_conn *c, const char *user_id, const s
 	back.offset = rest - back.limit;
 	back.ascending = !q->ascending;
 	if (back.offset < q->offset)
-		return task_page_of(c, user_id, &back, true, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
-	return task_page(c, user_id, q, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
+		return task_page(c, user_id, &back, true, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
+	return task_page(c, user_id, q, false, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
 }
 
 /* The number of tasks holding a text of one or two characters (exact: its
@@ -1430,7 +1422,7 @@ static status task_list_exact(struct sqlite_conn *c, const char *user_id, const 
 	 * product can pass 2^63 */
 	page = (double)(q->offset + q->limit) * (double)in_filter < (double)matches * (double)matches ? SEARCH_SCAN
 												  : SEARCH_INDEX;
-	rv = task_page(c, user_id, q, page, pattern, match, visit, arg, &rows);
+	rv = task_page(c, user_id, q, false, page, pattern, match, visit, arg, &rows);
 	*total = matches;
 	return rv;
 }
@@ -1474,7 +1466,7 @@ static status sqlite_task_list(struct store_conn *base, const char *user_id, con
 		rv = task_page_deep(c, user_id, q, visit, arg, &count);
 	} else {
 		if (rv == STATUS_OK)
-			rv = task_page(c, user_id, q, search, pattern, match, visit, arg, &rows);
+			rv = task_page(c, user_id, q, false, search, pattern, match, visit, arg, &rows);
 		if (rv == STATUS_OK && (rows == q->limit || (rows == 0 && q->offset > 0)))
 			rv = task_count(c, user_id, q, search, pattern, match, &count);
 		else
