@@ -214,7 +214,7 @@ static void refuse(struct request *r, status st, const char *message)
 	r->refused = true;
 }
 
-bool edge_admits(struct request *r)
+bool edge_admits(struct request *r, const char *version)
 {
 	struct walk w;
 	const char *message = "malformed request";
@@ -226,7 +226,8 @@ bool edge_admits(struct request *r)
 	}
 	memset(&w, 0, sizeof(w));
 	edge_head_init(&w.head);
-	if (r->http11)
+	/* libmicrohttpd takes HTTP/1.0 and HTTP/1.1 only (505 otherwise) */
+	if (version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
 		edge_head_require_host(&w.head);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, add_field, &w);
 	check_last(&w);

@@ -73,11 +73,12 @@ void edge_request_started(struct MHD_Connection *conn);
 /* Its answer is sent: conn waits for the next one LIMIT_CONNECTION_TIMEOUT_S. */
 void edge_request_done(struct MHD_Connection *conn);
 
-/* Runs the target and header checks on r (headers in, body not yet read).
+/* Runs the target and header checks on r (headers in, body not yet read),
+ * whose request line said version ("HTTP/1.1" requires a Host field).
  * False when r was refused: answered in JSON with "Connection: close",
  * written to the socket (respond_error_now); r->refused is set and the
  * connection must be closed. */
-bool edge_admits(struct request *r);
+bool edge_admits(struct request *r, const char *version);
 
 /* n more bytes of r's body came in, past LIMIT_BODY_BYTES (a chunked body):
  * the first time, answers 413 at once and closes the sending side; then

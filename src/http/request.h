@@ -62,7 +62,6 @@ struct request {
 	bool has_body;
 	bool body_too_large;
 	bool refused;             /* refused by the edge checks: close the connection */
-	bool http11;              /* an HTTP/1.1 request (else HTTP/1.0) */
 	size_t body_discarded;    /* read and dropped after a 413 */
 	struct principal caller;  /* valid when authenticated */
 	bool authenticated;

@@ -392,14 +392,11 @@ static void on_headers(struct request *r, const char *method, const char *versio
 {
 	status st;
 
-	/* libmicrohttpd takes HTTP/1.0 and HTTP/1.1 only (505 otherwise) */
-	r->http11 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
-
 	size_t mlen = strnlen(method, sizeof(r->method_name));
 	if (mlen < sizeof(r->method_name))
 		memcpy(r->method_name, method, mlen + 1);
 	r->method = method_parse(method);
-	if (!edge_admits(r))
+	if (!edge_admits(r, version))
 		return;
 	st = router_match_tables(r->app->routes, r->app->nroutes, r->method, r->path, r->path_len, &r->match);
 	if (st == STATUS_METHOD_NOT_ALLOWED) {
