@@ -127,6 +127,52 @@ status edge_target_check(size_t target_len)
 	return target_len > LIMIT_URI_BYTES ? STATUS_URI_TOO_LONG : STATUS_OK;
 }
 
+/* The length of an "http://" or "https://" prefix of s[0..len), any case;
+ * 0 when it has neither. */
+static size_t http_scheme_len(const char *s, size_t len)
+{
+	static const char *const schemes[] = {"http://", "https://"};
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t n = strlen(schemes[i]);
+
+		if (len >= n && strncasecmp(s, schemes[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+status edge_target_path(const char *path, size_t len, const char **origin, size_t *origin_len,
+			const char **message)
+{
+	size_t scheme = http_scheme_len(path, len);
+	const char *host = path + scheme, *end = path + len, *slash;
+
+	if ((len > 0 && path[0] == '/') || (len == 1 && path[0] == '*')) {
+		*origin = path;
+		*origin_len = len;
+		return STATUS_OK;
+	}
+	if (scheme == 0) {
+		*message = "malformed request: the target must be a path or an http(s) URI";
+		return STATUS_BAD_REQUEST;
+	}
+	slash = memchr(host, '/', (size_t)(end - host));
+	if (!slash)
+		slash = end;
+	if (slash == host) {
+		*message = "malformed request: the target's URI has no host";
+		return STATUS_BAD_REQUEST;
+	}
+	if (memchr(host, '@', (size_t)(slash - host))) {
+		*message = "malformed request: the target's URI has userinfo";
+		return STATUS_BAD_REQUEST;
+	}
+	*origin = slash == end ? "/" : slash;
+	*origin_len = slash == end ? 1 : (size_t)(end - slash);
+	return STATUS_OK;
+}
+
 /* ---- on a connection ---- */
 
 /* A half-close is seen by http/conns.c, which wakes the library to read
@@ -222,6 +268,10 @@ bool edge_admits(struct request *r, const char *version)
 
 	if (edge_target_check(r->target_len) != STATUS_OK) {
 		refuse(r, STATUS_URI_TOO_LONG, "request target longer than 8192 bytes");
+		return false;
+	}
+	if (edge_target_path(r->path, r->path_len, &r->path, &r->path_len, &message) != STATUS_OK) {
+		refuse(r, STATUS_BAD_REQUEST, message);
 		return false;
 	}
 	memset(&w, 0, sizeof(w));

@@ -4,7 +4,8 @@
  * together (431: each takes a record in libmicrohttpd's memory pool), and framing that two servers could read two ways
  * (400, then the connection is closed): different Content-Length values,
  * Content-Length with Transfer-Encoding, a Transfer-Encoding other than
- * chunked, a CR, LF or NUL inside a header name or value; and a request
+ * chunked, a CR, LF or NUL inside a header name or value; a target that is
+ * neither a path nor an http(s) URI (edge_target_path); and a request
  * that names no server or two (RFC 9112, 3.2: an HTTP/1.1 request without
  * a Host field, any request with more than one).
  * The checks are pure: fed the fields libmicrohttpd parsed, so the
@@ -61,6 +62,17 @@ status edge_head_check(const struct edge_head *h, const char **message);
 /* STATUS_URI_TOO_LONG when a request target of target_len bytes is over
  * LIMIT_URI_BYTES, else STATUS_OK. */
 status edge_target_check(size_t target_len);
+
+/* The origin-form path of a request target's path (the target up to its
+ * first '?', path[0..len)), RFC 9112, 3.2: a target that starts with '/'
+ * is its own path; an absolute-form target "http://HOST/PATH" or
+ * "https://HOST/PATH" (scheme in any case) is PATH, or "/" when empty; the
+ * asterisk-form "*" is itself (no route has it). STATUS_OK with *origin
+ * (into path, or a static "/") and *origin_len set; STATUS_BAD_REQUEST with
+ * *message set to a safe static text for anything else: another scheme, an
+ * empty host, userinfo ("user@host", RFC 9110, 4.2.4), or no scheme at all. */
+status edge_target_path(const char *path, size_t len, const char **origin, size_t *origin_len,
+			const char **message);
 
 /* ---- on a connection (http/server.c) ---- */
 

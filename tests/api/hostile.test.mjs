@@ -262,6 +262,31 @@ describe('the HTTP edge', () => {
     assert.equal((await raw(port(), 'GET /healthz HTTP/1.1\r\nHost:\r\n\r\n', { closeWaitMs: 0 })).status, 200);
   });
 
+  test('an absolute-form target (RFC 9112, 3.2.2) is served as its path; a target that is neither a path nor an http(s) URI gets 400', async () => {
+    const get = (target, extra = '') => raw(port(), `GET ${target} HTTP/1.1\r\n${HOST}${extra}\r\n`, { closeWaitMs: 0 });
+    for (const target of [`http://127.0.0.1:${port()}/healthz`, 'HTTP://example.com/healthz?x=1', 'https://example.com/healthz']) {
+      const res = await get(target);
+      assert.equal(res.status, 200, `${target}: ${res.raw.toString('latin1').slice(0, 200)}`);
+      assert.deepEqual(res.json, { status: 'ok' });
+    }
+    // the query of an absolute-form target is read as the query
+    const list = await get('http://example.com/api/tasks?limit=abc', 'Authorization: Bearer x.y.z\r\n');
+    const origin = await get('/api/tasks?limit=abc', 'Authorization: Bearer x.y.z\r\n');
+    assert.equal(list.status, origin.status);
+    assert.equal(list.json?.error?.code, origin.json?.error?.code);
+    // no path at all is the root, as "/" is
+    const root = await get('http://example.com', 'Accept: application/json\r\n');
+    const slash = await get('/', 'Accept: application/json\r\n');
+    assert.equal(root.status, slash.status);
+    assert.equal(root.body, slash.body);
+    for (const target of ['healthz', 'ftp://example.com/healthz', 'http://user@example.com/healthz', 'http:///healthz', 'http:/healthz']) {
+      const res = await raw(port(), `GET ${target} HTTP/1.1\r\n${HOST}\r\n`);
+      assertJsonError(res, 400, 'bad_request');
+      assert.match(res.json.error.message, /target/);
+      assert.ok(res.closed, `closed after ${target}`);
+    }
+  });
+
   test('a non-numeric or overlong Content-Length is refused (400, 413) with a closed connection (answered by libmicrohttpd)', async () => {
     // the documented gap (HACKING.md): the library reads Content-Length
     // after the last header line and answers before calling todod

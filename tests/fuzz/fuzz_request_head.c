@@ -3,7 +3,7 @@
  * is the line end, as libmicrohttpd reads it) and each header line at its
  * first colon, then fed to edge_head_add in order, as a connection feeds
  * what libmicrohttpd parsed; the request line's target to
- * edge_target_check. The verdict must agree with an independent reading:
+ * edge_target_check and its path to edge_target_path. The verdict must agree with an independent reading:
  * any CR, LF or NUL left in a name or value, two different Content-Length
  * values, Content-Length with Transfer-Encoding, or a Transfer-Encoding
  * other than chunked, two Host fields, or none in an HTTP/1.1 request are
@@ -52,6 +52,43 @@ static void trimmed(const char **s, size_t *n)
 	}
 	while (*n && is_blank((*s)[*n - 1]))
 		(*n)--;
+}
+
+/* The target's form (RFC 9112, 3.2), read independently: its path (up to
+ * the first '?') starts with '/', is "*", or is "http://" or "https://" in
+ * any case, a host without '@', and a path that is the origin (or "/"). */
+static void check_target_path(const char *t, size_t n)
+{
+	const char *q = memchr(t, '?', n), *origin = NULL, *message = NULL;
+	size_t len = q ? (size_t)(q - t) : n, origin_len = 0, skip = 0;
+	char lower[8] = {0};
+	status st;
+
+	for (size_t i = 0; i < len && i < sizeof(lower); i++)
+		lower[i] = (char)((t[i] >= 'A' && t[i] <= 'Z') ? t[i] + 32 : t[i]);
+	if (len >= 7 && memcmp(lower, "http://", 7) == 0)
+		skip = 7;
+	else if (len >= 8 && memcmp(lower, "https://", 8) == 0)
+		skip = 8;
+	st = edge_target_path(t, len, &origin, &origin_len, &message);
+	if (len > 0 && (t[0] == '/' || (len == 1 && t[0] == '*'))) {
+		CHECK(st == STATUS_OK && origin == t && origin_len == len);
+		return;
+	}
+	if (skip == 0) {
+		CHECK(st == STATUS_BAD_REQUEST && message && message[0]);
+		return;
+	}
+	size_t host = 0;
+	bool at = false;
+	while (skip + host < len && t[skip + host] != '/')
+		at |= t[skip + host++] == '@';
+	if (host == 0 || at) {
+		CHECK(st == STATUS_BAD_REQUEST && message && message[0]);
+		return;
+	}
+	CHECK(st == STATUS_OK && origin_len > 0 && origin[0] == '/');
+	CHECK(skip + host == len ? origin_len == 1 : (origin == t + skip + host && origin_len == len - skip - host));
 }
 
 static void expect_field(struct expect *x, const char *name, size_t nlen, const char *value, size_t vlen)
@@ -106,6 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t target = sp1 ? (size_t)((sp2 && sp2 > sp1 ? sp2 : p + len) - sp1 - 1) : 0;
 			status ts = edge_target_check(target);
 			CHECK((ts == STATUS_URI_TOO_LONG) == (target > LIMIT_URI_BYTES));
+			if (sp1)
+				check_target_path(sp1 + 1, target);
 			/* the version, as libmicrohttpd gives it to todod */
 			if (sp2 && sp2 > sp1 && (size_t)(p + len - sp2 - 1) == 8 && memcmp(sp2 + 1, "HTTP/1.1", 8) == 0) {
 				x.needs_host = true;
