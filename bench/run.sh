@@ -156,14 +156,20 @@ pid_ticks() { # pid...: their user + system time, all threads
 		awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
 }
 
-cpu_mark() { # file pid...: now, machine ticks, the pids' ticks, finished children's ticks
+pid_disk_bytes() { # pid...: the bytes they caused to be written to disk
+	local pid
+	for pid; do cat "/proc/$pid/io" 2>/dev/null || true; done |
+		awk '$1 == "write_bytes:" { s += $2 } END { print s + 0 }'
+}
+
+cpu_mark() { # file pid...: now, machine ticks, the pids' ticks, finished children's ticks, the pids' disk bytes
 	local out=$1
 	shift
 	times >"$TMP/times" # in this shell: a subshell would see no children
 	echo "$(date +%s%N) $(machine_ticks) $(pid_ticks "$@")" \
 		"$(awk -v hz="$HZ" 'NR == 2 { for (i = 1; i <= 2; i++) {
 			split($i, a, "m"); sub(/s$/, "", a[2]); t += a[1] * 60 + a[2] } }
-			END { printf "%d", t * hz }' "$TMP/times")" >"$out"
+			END { printf "%d", t * hz }' "$TMP/times") $(pid_disk_bytes "$@")" >"$out"
 }
 
 other_cpu() { # run file0 file1: % of the machine busy elsewhere between the marks
@@ -172,6 +178,20 @@ other_cpu() { # run file0 file1: % of the machine busy elsewhere between the mar
 		NR == 2 { wall = ($1 - t) / 1e9; other = ($2 - m) - ($3 - p) - ($4 - c)
 			if (other < 0) other = 0
 			printf "%.0f", (wall > 0) ? 100 * other / (hz * cores * wall) : 0 }')
+}
+
+# What one request cost the server under test, between the marks: CPU time
+# (us, all its threads and processes) and bytes written to disk (KB). With
+# the rate, these say what bounds a run: a server at 2 cores' worth of CPU
+# is computing; one well below it is waiting (locks, wake-ups, fsync).
+server_cost() { # run file0 file1 (after load_result)
+	local cost
+	cost=$(cat "$2" "$3" | awk -v hz="$HZ" -v n="${R[$1.requests]}" '
+		NR == 1 { p = $3; d = $5 }
+		NR == 2 { if (n > 0) printf "%.0f %.2f", ($3 - p) * 1e6 / hz / n, ($5 - d) / 1024 / n
+			else printf "n/a n/a" }')
+	R["$1.cpu_us"]=${cost% *}
+	R["$1.disk_kb"]=${cost#* }
 }
 
 check_todod() { # after each run: the server must still be up
@@ -318,6 +338,7 @@ measure() { # run script url conns rss-pid...: warm-up, then the measured run
 	R["$run.rss_kb"]=$(cat "$TMP/rss")
 	load_result "$run" "$OUT/wrk-$run.txt"
 	load_result "$run-warmup" "$OUT/wrk-$run-warmup.txt"
+	server_cost "$run" "$TMP/cpu0" "$TMP/cpu1"
 	check_todod "$run"
 }
 
@@ -371,9 +392,9 @@ count_errors() { # run: non-2xx and socket errors make a run meaningless
 row() { # label conns server run rss-kb|- notes
 	local run=$4 rss=-
 	[ "$5" = - ] || rss=$(mib "$5")
-	printf '%-34s %5s  %-6s %9s %8s %8s %7s %8s %7s %5s  %s\n' "$1" "$2" "$3" "${R[$run.rps]}" \
+	printf '%-34s %5s  %-6s %9s %8s %8s %7s %8s %7s %5s %7s %7s  %s\n' "$1" "$2" "$3" "${R[$run.rps]}" \
 		"$(ms "${R[$run.p50_us]}")" "$(ms "${R[$run.p99_us]}")" "${R[$run.non2xx]}" \
-		"${R[$run.sockerr]}" "$rss" "${R[$run.other_cpu]--}" "$6"
+		"${R[$run.sockerr]}" "$rss" "${R[$run.other_cpu]--}" "${R[$run.cpu_us]--}" "${R[$run.disk_kb]--}" "$6"
 }
 
 record() { # workload server conns run rss-kb extra...
@@ -382,7 +403,8 @@ record() { # workload server conns run rss-kb extra...
 		"rps=${R[$run.rps]} p50_ms=$(ms "${R[$run.p50_us]}") p90_ms=$(ms "${R[$run.p90_us]}")" \
 		"p99_ms=$(ms "${R[$run.p99_us]}") max_ms=$(ms "${R[$run.max_us]}")" \
 		"non2xx=${R[$run.non2xx]} socket_errors=${R[$run.sockerr]} rss_max_mib=$(mib "$5")" \
-		"other_cpu_pct=${R[$run.other_cpu]-}" "${@:6}"
+		"other_cpu_pct=${R[$run.other_cpu]-}" "cpu_us_per_req=${R[$run.cpu_us]-}" \
+		"disk_kb_per_req=${R[$run.disk_kb]-}" "${@:6}"
 }
 
 summarise_log() { # the request log: counts by method, route and status
@@ -495,10 +517,10 @@ RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]-0}
 	echo "list answer: $LIST_TASKS tasks, $LIST_BYTES bytes; todod RSS idle $(mib "$RSS_IDLE_KB") MiB," \
 		"at the end $(mib "$RSS_END_KB") MiB"
 	echo "RSS: max during the run (nginx: master + workers); other: % of the machine's CPU" \
-		"used by other processes during the run"
+		"used by other processes during the run; CPU us and disk KB: the server's per request"
 	echo
-	printf '%-34s %5s  %-6s %9s %8s %8s %7s %8s %7s %5s  %s\n' workload conns server req/s \
-		"p50 ms" "p99 ms" non-2xx sock-err "RSS MiB" other notes
+	printf '%-34s %5s  %-6s %9s %8s %8s %7s %8s %7s %5s %7s %7s  %s\n' workload conns server req/s \
+		"p50 ms" "p99 ms" non-2xx sock-err "RSS MiB" other "CPU us" "disk KB" notes
 	! wanted list || for c in $CONNS; do
 		row "GET /api/tasks" "$c" todod "list-todod-c$c" "${R[list-todod-c$c.rss_kb]}" \
 			"todod/nginx rate $(ratio "${R[list-todod-c$c.rps]}" "${R[list-nginx-c$c.rps]}")"
@@ -556,7 +578,7 @@ RSS_STORM_KB=${R[storm-c$TARGET_RSS_CONNS.rss_kb]-0}
 } | tee "$OUT/table.txt"
 
 {
-	echo "# todod bench results: one record a line, key=value; latencies in ms, RSS in MiB"
+	echo "# todod bench results: one record a line, key=value; latencies in ms, RSS in MiB, per-request CPU in us and disk writes in KB"
 	echo "meta duration_s=$DURATION warmup_s=$WARMUP threads=$THREADS cores=$(nproc)" \
 		"list_tasks=$LIST_TASKS list_bytes=$LIST_BYTES rss_idle_mib=$(mib "$RSS_IDLE_KB")" \
 		"rss_end_mib=$(mib "$RSS_END_KB") errors=$ERRORS session_status=$SESSION_STATUS"
