@@ -5,15 +5,17 @@
 //   127.0.0.1: the authenticated list, BENCH_FAIR_READERS connections;
 //   127.0.0.2: nothing (baseline), then a flood of registrations, then a
 //              flood of wrong-password logins, BENCH_FAIR_FLOOD connections.
-// Prints each phase's p50/p99 and the targets: login p99 under a flood
-// within 3x of the baseline, list p99 within 2x. BENCH_DURATION (seconds
-// per phase) shortens a trial run. Exit status 1 when a request failed in a
-// way the contract does not allow (a 5xx, a socket error).
+// Prints each phase's p50/p99, the cores todod and these clients kept busy
+// (on a shared machine, what the clients take is what todod lacks), and the
+// targets: login p99 under a flood within 3x of the baseline, list p99
+// within 2x. BENCH_DURATION (seconds per phase) shortens a trial run. Exit
+// status 1 when a request failed in a way the contract does not allow (a
+// 5xx, a socket error).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -83,10 +85,21 @@ function pct(values, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
+// CPU seconds used so far by the process pid (all its threads): /proc
+// counts in USER_HZ, 100 a second on Linux.
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 let unique = 0;
-async function phase(port, name, token, user, flood) {
+// One phase; besides the latencies, the cores todod and these clients
+// (flood included) kept busy during it, which say what bounds the figures
+// on a machine they share.
+async function phase(port, pid, name, token, user, flood) {
   const lat = { login: [], list: [] };
   const statuses = {};
+  const started = { at: process.hrtime.bigint(), todod: cpuSeconds(pid), clients: process.cpuUsage() };
   const deadline = Date.now() + SECONDS * 1000;
   const count = (what, res) => {
     statuses[`${what} ${res.status}`] = (statuses[`${what} ${res.status}`] ?? 0) + 1;
@@ -108,7 +121,13 @@ async function phase(port, name, token, user, flood) {
       errors += f.errors;
     }) : Promise.resolve(),
   ]);
-  return { name, lat, statuses };
+  const wall = Number(process.hrtime.bigint() - started.at) / 1e9;
+  const clients = process.cpuUsage(started.clients);
+  const cores = {
+    todod: (cpuSeconds(pid) - started.todod) / wall,
+    clients: (clients.user + clients.system) / 1e6 / wall,
+  };
+  return { name, lat, statuses, cores };
 }
 
 // The flood from 127.0.0.2, FLOOD connections until the deadline, in a
@@ -150,16 +169,17 @@ async function main() {
 
     console.error(`fairness: todod on 127.0.0.1:${port}; ${SECONDS}s per phase, ${READERS} readers, ${FLOOD} flooding connections`);
     const phases = [];
-    phases.push(await phase(port, 'no flood', token, user, null));
-    phases.push(await phase(port, 'registration flood from 127.0.0.2', token, user, 'register'));
-    phases.push(await phase(port, 'wrong-password flood from 127.0.0.2', token, user, 'login'));
+    phases.push(await phase(port, child.pid, 'no flood', token, user, null));
+    phases.push(await phase(port, child.pid, 'registration flood from 127.0.0.2', token, user, 'register'));
+    phases.push(await phase(port, child.pid, 'wrong-password flood from 127.0.0.2', token, user, 'login'));
 
     const base = phases[0];
     console.log(`todod fairness: ${SECONDS}s per phase; correct logins from 127.0.0.3 (1 connection), list from 127.0.0.1 (${READERS}), flood from 127.0.0.2 (${FLOOD})`);
-    console.log(`${'phase'.padEnd(40)} ${'login p50'.padStart(9)} ${'login p99'.padStart(9)} ${'list p50'.padStart(9)} ${'list p99'.padStart(9)} ${'logins'.padStart(7)} ${'lists'.padStart(7)}  flood answers`);
+    console.log(`cores: CPU kept busy during the phase by todod, and by these clients (flood included), of ${os.cpus().length}`);
+    console.log(`${'phase'.padEnd(40)} ${'login p50'.padStart(9)} ${'login p99'.padStart(9)} ${'list p50'.padStart(9)} ${'list p99'.padStart(9)} ${'logins'.padStart(7)} ${'lists'.padStart(7)} ${'todod'.padStart(5)} ${'clients'.padStart(7)}  flood answers`);
     for (const p of phases) {
       const flood = Object.entries(p.statuses).filter(([k]) => k.startsWith('flood')).map(([k, v]) => `${k.slice(6)}:${v}`).join(' ');
-      console.log(`${p.name.padEnd(40)} ${fmt(pct(p.lat.login, 50)).padStart(9)} ${fmt(pct(p.lat.login, 99)).padStart(9)} ${fmt(pct(p.lat.list, 50)).padStart(9)} ${fmt(pct(p.lat.list, 99)).padStart(9)} ${String(p.lat.login.length).padStart(7)} ${String(p.lat.list.length).padStart(7)}  ${flood || '-'}`);
+      console.log(`${p.name.padEnd(40)} ${fmt(pct(p.lat.login, 50)).padStart(9)} ${fmt(pct(p.lat.login, 99)).padStart(9)} ${fmt(pct(p.lat.list, 50)).padStart(9)} ${fmt(pct(p.lat.list, 99)).padStart(9)} ${String(p.lat.login.length).padStart(7)} ${String(p.lat.list.length).padStart(7)} ${p.cores.todod.toFixed(2).padStart(5)} ${p.cores.clients.toFixed(2).padStart(7)}  ${flood || '-'}`);
     }
     console.log('targets (ms):');
     for (const p of phases.slice(1)) {
