@@ -1,7 +1,7 @@
 /* main.c: flags -> config -> store -> worker pool -> server -> signals ->
  * teardown in reverse. SIGTERM or SIGINT stops accepting, lets requests in
- * flight finish (at most DRAIN_MS), answers every queued write, closes the
- * database and exits 0. */
+ * flight finish (at most DRAIN_MS), answers every queued write (and the
+ * password checks still queued with 503), closes the database and exits 0. */
 #include "api/api.h"
 #include "api/input.h"
 #include "app.h"
@@ -22,6 +22,9 @@
 #include <time.h>
 
 #define DRAIN_MS 8000
+/* then, for the answers the stop itself made (password checks cancelled
+ * with 503) to go out before the connections close: within 10 s in all */
+#define FLUSH_MS 1000
 
 static int fail(const char *what, const char *why)
 {
@@ -119,15 +122,20 @@ static int serve(struct config *cfg, const sigset_t *signals)
 	server_quiesce(srv);
 	unsigned left = server_drain(srv, DRAIN_MS);
 	if (left)
-		fprintf(stderr, "todod: %u requests still in flight, closing them\n", left);
+		fprintf(stderr, "todod: %u requests still in flight: queued password checks get 503,"
+				" the rest are closed\n", left);
 	rc = 0;
 done:
 	/* The pool and the store's writer first: their jobs resume connections
 	 * the server still holds (libmicrohttpd cannot stop while one is
 	 * suspended); a write submitted after this runs nowhere and is
-	 * answered 503 at once. */
+	 * answered 503 at once. Hashes still queued after the drain are not
+	 * made (a full queue is seconds of them): answered 503 at once. */
+	workpool_cancel(app.hash_pool);
 	workpool_free(app.hash_pool);
 	store_writer_stop(app.store);
+	if (srv)
+		(void)server_drain(srv, FLUSH_MS);
 	server_stop(srv);
 	addrlimit_free(app.register_limit);
 	addrlimit_free(app.login_limit);

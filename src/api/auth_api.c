@@ -135,12 +135,16 @@ static status register_take(struct auth_job *job)
 }
 
 /* Runs on a pool thread. Each job's store work has a budget of its own:
- * the wait for a worker is the hash queue's, not the database's. */
-static void job_run(void *arg)
+ * the wait for a worker is the hash queue's, not the database's. A job
+ * cancelled by a stop touches nothing (no allowance taken, no failure
+ * counted) and is answered 503. */
+static void job_run(void *arg, bool cancelled)
 {
 	struct auth_job *job = arg;
 
-	if (job->kind == JOB_HASH) {
+	if (cancelled) {
+		job->result = STATUS_UNAVAILABLE;
+	} else if (job->kind == JOB_HASH) {
 		job->result = STATUS_OK;
 		if (job->take_allowance) {
 			store_budget_begin(STORE_BUDGET_MS);

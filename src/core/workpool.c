@@ -31,6 +31,7 @@ struct workpool {
 	unsigned nlanes, per_key, total, cap;
 	unsigned cursor;    /* the lane served last */
 	bool stopping;
+	bool cancelled; /* workpool_cancel: jobs run from now on are cancelled */
 	unsigned nthreads;
 	pthread_t *threads;
 };
@@ -61,6 +62,7 @@ static void *worker(void *arg)
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKPOOL_NICE);
 	for (;;) {
 		struct job j;
+		bool cancelled;
 
 		pthread_mutex_lock(&p->lock);
 		while (p->total == 0 && !p->stopping)
@@ -69,8 +71,9 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
+		cancelled = p->cancelled;
 		pthread_mutex_unlock(&p->lock);
-		j.fn(j.arg);
+		j.fn(j.arg, cancelled);
 	}
 }
 
@@ -150,6 +153,15 @@ status workpool_submit(workpool *p, const char *key, workpool_fn fn, void *arg)
 	}
 	pthread_mutex_unlock(&p->lock);
 	return st;
+}
+
+void workpool_cancel(workpool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->cancelled = true;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void workpool_free(workpool *p)

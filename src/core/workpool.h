@@ -10,10 +10,14 @@
 
 #include "core/status.h"
 
+#include <stdbool.h>
+
 typedef struct workpool workpool;
 
-/* Runs on a pool thread; owns nothing of the pool. */
-typedef void (*workpool_fn)(void *arg);
+/* Runs on a pool thread; owns nothing of the pool. cancelled: the pool was
+ * cancelled (workpool_cancel) before the job's turn came, so the job does
+ * none of its slow work and only lets whatever waits for it go on. */
+typedef void (*workpool_fn)(void *arg, bool cancelled);
 
 #define WORKPOOL_KEY_BYTES 64 /* longer keys are cut */
 #define WORKPOOL_NICE 0       /* workers' nice level: the HTTP threads' */
@@ -27,6 +31,12 @@ status workpool_new(unsigned threads, unsigned queue_max, unsigned per_key_max, 
  * per_key_max jobs waiting or the whole queue is full (try again later);
  * STATUS_UNAVAILABLE when the pool is stopping. fn is then never called. */
 status workpool_submit(workpool *p, const char *key, workpool_fn fn, void *arg);
+
+/* From now on the jobs still waiting, and any submitted later, run
+ * cancelled: a stop that cannot wait for a full queue of hashes (up to
+ * queue_max of them, tens of milliseconds each) answers them at once.
+ * Accepts NULL. */
+void workpool_cancel(workpool *p);
 
 /* Runs every job already queued, then stops and joins the threads and frees
  * p. Accepts NULL. */

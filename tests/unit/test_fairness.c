@@ -29,20 +29,24 @@ static size_t norder;
 
 /* The first job holds the only worker until the gate opens, so the rest
  * queue up and their order of service can be read. */
-static void blocker(void *arg)
+static void blocker(void *arg, bool cancelled)
 {
 	(void)arg;
+	(void)cancelled;
 	pthread_mutex_lock(&gate_lock);
 	while (!gate_open)
 		pthread_cond_wait(&gate_cond, &gate_lock);
 	pthread_mutex_unlock(&gate_lock);
 }
 
-static void record(void *arg)
+/* Records the job's letter, upper-case when it ran cancelled. */
+static void record(void *arg, bool cancelled)
 {
+	char c = *(const char *)arg;
+
 	pthread_mutex_lock(&gate_lock);
 	if (norder < sizeof(order) - 1)
-		order[norder++] = *(const char *)arg;
+		order[norder++] = cancelled ? (char)(c - 'a' + 'A') : c;
 	pthread_mutex_unlock(&gate_lock);
 }
 
@@ -101,6 +105,42 @@ static void whole_queue_full_is_rate_limited(void **state)
 	pthread_mutex_unlock(&gate_lock);
 	workpool_free(p);
 	workpool_free(NULL);
+}
+
+/* A stop that cancels the pool: the job running finishes as it is, every
+ * job still waiting (and one submitted after) runs cancelled, and the pool
+ * still frees. */
+static void cancel_runs_waiting_jobs_cancelled(void **state)
+{
+	static const char a = 'a', b = 'b', c = 'c';
+	workpool *p = NULL;
+
+	(void)state;
+	gate_open = 0;
+	norder = 0;
+	memset(order, 0, sizeof(order));
+	assert_int_equal(workpool_new(1, 64, 4, &p), STATUS_OK);
+	assert_int_equal(workpool_submit(p, "gate", record, (void *)&a), STATUS_OK);
+	assert_int_equal(workpool_submit(p, "gate", blocker, NULL), STATUS_OK);
+	struct timespec pause = {0, 50 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	assert_int_equal(workpool_submit(p, "10.0.0.1", record, (void *)&b), STATUS_OK);
+	assert_int_equal(workpool_submit(p, "10.0.0.2", record, (void *)&b), STATUS_OK);
+	workpool_cancel(p);
+	assert_int_equal(workpool_submit(p, "10.0.0.3", record, (void *)&c), STATUS_OK);
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	workpool_free(p);
+	order[norder] = '\0';
+	/* a ran before the cancel; the rest after it (in round-robin turn,
+	 * whose order depends on the lanes they landed in), all cancelled */
+	assert_int_equal(norder, 4);
+	assert_int_equal(order[0], 'a');
+	assert_non_null(memchr(order + 1, 'C', 3));
+	assert_int_equal((order[1] == 'B') + (order[2] == 'B') + (order[3] == 'B'), 2);
+	workpool_cancel(NULL);
 }
 
 /* ---- addrlimit ---------------------------------------------------------- */
@@ -203,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(round_robin_between_keys),
 	    cmocka_unit_test(whole_queue_full_is_rate_limited),
+	    cmocka_unit_test(cancel_runs_waiting_jobs_cancelled),
 	    cmocka_unit_test(allows_max_per_hour),
 	    cmocka_unit_test(check_and_count_in_a_window),
 	    cmocka_unit_test(block_refuses_until_its_end),
