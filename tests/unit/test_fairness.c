@@ -28,14 +28,16 @@ static char order[64];
 static size_t norder;
 
 /* The first job holds the only worker until the gate opens, so the rest
- * queue up and their order of service can be read. */
+ * queue up and their order of service can be read; it records 'g' (or 'G',
+ * cancelled) once let through. */
 static void blocker(void *arg, bool cancelled)
 {
 	(void)arg;
-	(void)cancelled;
 	pthread_mutex_lock(&gate_lock);
 	while (!gate_open)
 		pthread_cond_wait(&gate_cond, &gate_lock);
+	if (norder < sizeof(order) - 1)
+		order[norder++] = cancelled ? 'G' : 'g';
 	pthread_mutex_unlock(&gate_lock);
 }
 
@@ -50,46 +52,58 @@ static void record(void *arg, bool cancelled)
 	pthread_mutex_unlock(&gate_lock);
 }
 
-static void round_robin_between_keys(void **state)
+/* A pool of one worker, held by the blocker. */
+static workpool *gated_pool(unsigned queue_max, unsigned per_key_max)
 {
-	static const char a = 'a', b = 'b';
 	workpool *p = NULL;
 
-	(void)state;
 	gate_open = 0;
 	norder = 0;
 	memset(order, 0, sizeof(order));
-	assert_int_equal(workpool_new(1, 64, 4, &p), STATUS_OK);
+	assert_int_equal(workpool_new(1, queue_max, per_key_max, &p), STATUS_OK);
 	assert_int_equal(workpool_submit(p, "gate", blocker, NULL), STATUS_OK);
 	/* let the worker take the blocker before the others queue up */
 	struct timespec pause = {0, 50 * 1000 * 1000};
 	nanosleep(&pause, NULL);
+	return p;
+}
+
+/* Opens the gate, frees the pool (which runs every queued job first) and
+ * ends the record. */
+static void open_gate_and_free(workpool *p)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+	workpool_free(p);
+	order[norder] = '\0';
+}
+
+static void round_robin_between_keys(void **state)
+{
+	static const char a = 'a', b = 'b';
+	workpool *p = gated_pool(64, 4);
+
+	(void)state;
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(workpool_submit(p, "10.0.0.1", record, (void *)&a), STATUS_OK);
 	/* over its share of 4: refused with 429's status, not 503's */
 	assert_int_equal(workpool_submit(p, "10.0.0.1", record, (void *)&a), STATUS_RATE_LIMITED);
 	assert_int_equal(workpool_submit(p, "10.0.0.2", record, (void *)&b), STATUS_OK);
 	assert_int_equal(workpool_submit(p, "10.0.0.2", record, (void *)&b), STATUS_OK);
-	pthread_mutex_lock(&gate_lock);
-	gate_open = 1;
-	pthread_cond_broadcast(&gate_cond);
-	pthread_mutex_unlock(&gate_lock);
-	workpool_free(p); /* runs every queued job first */
-	order[norder] = '\0';
+	open_gate_and_free(p);
 	/* b's jobs are not held behind all of a's: served in turn */
-	assert_int_equal(norder, 6);
-	assert_true(strcmp(order, "ababaa") == 0 || strcmp(order, "babaaa") == 0);
+	assert_int_equal(norder, 7);
+	assert_true(strcmp(order, "gababaa") == 0 || strcmp(order, "gbabaaa") == 0);
 }
 
 static void whole_queue_full_is_rate_limited(void **state)
 {
-	workpool *p = NULL;
+	workpool *p = gated_pool(4, 2);
 	char key[16];
 
 	(void)state;
-	gate_open = 0;
-	assert_int_equal(workpool_new(1, 4, 2, &p), STATUS_OK);
-	assert_int_equal(workpool_submit(p, "gate", blocker, NULL), STATUS_OK);
 	int accepted = 0;
 	for (int i = 0; i < 10; i++) {
 		key[0] = (char)('a' + i);
@@ -99,11 +113,7 @@ static void whole_queue_full_is_rate_limited(void **state)
 		accepted += st == STATUS_OK;
 	}
 	assert_true(accepted >= 3 && accepted <= 4);
-	pthread_mutex_lock(&gate_lock);
-	gate_open = 1;
-	pthread_cond_broadcast(&gate_cond);
-	pthread_mutex_unlock(&gate_lock);
-	workpool_free(p);
+	open_gate_and_free(p);
 	workpool_free(NULL);
 }
 
@@ -112,32 +122,19 @@ static void whole_queue_full_is_rate_limited(void **state)
  * still frees. */
 static void cancel_runs_waiting_jobs_cancelled(void **state)
 {
-	static const char a = 'a', b = 'b', c = 'c';
-	workpool *p = NULL;
+	static const char b = 'b', c = 'c';
+	workpool *p = gated_pool(64, 4);
 
 	(void)state;
-	gate_open = 0;
-	norder = 0;
-	memset(order, 0, sizeof(order));
-	assert_int_equal(workpool_new(1, 64, 4, &p), STATUS_OK);
-	assert_int_equal(workpool_submit(p, "gate", record, (void *)&a), STATUS_OK);
-	assert_int_equal(workpool_submit(p, "gate", blocker, NULL), STATUS_OK);
-	struct timespec pause = {0, 50 * 1000 * 1000};
-	nanosleep(&pause, NULL);
 	assert_int_equal(workpool_submit(p, "10.0.0.1", record, (void *)&b), STATUS_OK);
 	assert_int_equal(workpool_submit(p, "10.0.0.2", record, (void *)&b), STATUS_OK);
 	workpool_cancel(p);
 	assert_int_equal(workpool_submit(p, "10.0.0.3", record, (void *)&c), STATUS_OK);
-	pthread_mutex_lock(&gate_lock);
-	gate_open = 1;
-	pthread_cond_broadcast(&gate_cond);
-	pthread_mutex_unlock(&gate_lock);
-	workpool_free(p);
-	order[norder] = '\0';
-	/* a ran before the cancel; the rest after it (in round-robin turn,
-	 * whose order depends on the lanes they landed in), all cancelled */
+	open_gate_and_free(p);
+	/* the blocker was running: not cancelled; the rest all cancelled, in
+	 * round-robin turn (whose order depends on the lanes they landed in) */
 	assert_int_equal(norder, 4);
-	assert_int_equal(order[0], 'a');
+	assert_int_equal(order[0], 'g');
 	assert_non_null(memchr(order + 1, 'C', 3));
 	assert_int_equal((order[1] == 'B') + (order[2] == 'B') + (order[3] == 'B'), 2);
 	workpool_cancel(NULL);
