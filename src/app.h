@@ -16,6 +16,8 @@ struct app {
 	workpool *hash_pool;
 	addrlimit *register_limit; /* registrations per client address per hour */
 	addrlimit *login_limit;    /* failed logins per client address, this process */
+	addrlimit *refusal_limit;  /* sign-in and registration 429s per client address
+				      answered at once; past it they wait (http/delay.h) */
 	/* Every route served, one table per part (api/, web/), tried in order. */
 	const struct route_table *routes;
 	size_t nroutes;

@@ -109,6 +109,7 @@ static int serve(struct config *cfg, const sigset_t *signals)
 	if (addrlimit_new(cfg->register_max_per_address, &app.register_limit) != STATUS_OK ||
 	    addrlimit_new_window(cfg->login_max_failures_client, LIMIT_LOGIN_WINDOW_S / 60, &app.login_limit) !=
 		    STATUS_OK ||
+	    addrlimit_new_window(LIMIT_REFUSALS_AT_ONCE, 1, &app.refusal_limit) != STATUS_OK ||
 	    workpool_new(cfg->hash_threads, LIMIT_HASH_QUEUE, LIMIT_HASH_QUEUE_PER_ADDRESS, &app.hash_pool) !=
 		    STATUS_OK) {
 		fail("cannot start worker threads", NULL);
@@ -139,6 +140,7 @@ done:
 	server_stop(srv);
 	addrlimit_free(app.register_limit);
 	addrlimit_free(app.login_limit);
+	addrlimit_free(app.refusal_limit);
 	store_close(app.store);
 	return rc;
 }

@@ -162,22 +162,60 @@ static void job_run(void *arg, bool cancelled)
 	request_resume(job->r);
 }
 
-/* Hands job to the pool and suspends r until it is done; when the client's
- * address already has its share of the queue waiting (or the queue is
- * full), resumes at once with STATUS_RATE_LIMITED, retry after 1 s. */
-static void run_job(struct request *r, struct auth_job *job, route_handler resume)
+/* r now waits for job (its state from here on) and finishes in resume. */
+static void suspend_for(struct request *r, struct auth_job *job, route_handler resume)
 {
 	job->r = r;
 	r->state = job;
 	r->state_free = job_free;
 	request_suspend(r, resume);
+}
+
+/* Whether this 429 for r's address goes out at once: the first
+ * LIMIT_REFUSALS_AT_ONCE in a minute do (a person who mistyped, a client
+ * that retries now and then); past them they wait LIMIT_REFUSAL_DELAY_MS
+ * (http/delay.h), so a client that repeats refused sign-ins or
+ * registrations as fast as it is answered gets one answer per connection
+ * per delay, and its flood leaves the CPU to everyone else. */
+static bool refuse_at_once(struct request *r)
+{
+	int64_t unused;
+
+	return addrlimit_take(r->app->refusal_limit, r->client, clock_now_ms(), &unused) == STATUS_OK;
+}
+
+/* Refuses r in finish with 429, retry after retry_after s (refuse_at_once). */
+static void refuse(struct request *r, struct auth_job *job, int64_t retry_after, route_handler finish)
+{
+	job->result = STATUS_RATE_LIMITED;
+	job->retry_after = retry_after;
+	if (refuse_at_once(r)) {
+		job->r = r;
+		r->state = job;
+		r->state_free = job_free;
+		finish(r);
+		return;
+	}
+	suspend_for(r, job, finish);
+	request_resume_later(r);
+}
+
+/* Hands job to the pool and suspends r until it is done; when the client's
+ * address already has its share of the queue waiting (or the queue is
+ * full), refuses it (refuse_at_once), retry after 1 s. */
+static void run_job(struct request *r, struct auth_job *job, route_handler resume)
+{
+	suspend_for(r, job, resume);
 	status st = workpool_submit(r->app->hash_pool, r->client, job_run, job);
 	if (st != STATUS_OK) {
 		/* this address has its share of the queue waiting: its turn will come */
 		job->result = st;
 		job->retry_after = 1;
 		job->queue_refused = true;
-		request_resume(r);
+		if (st == STATUS_RATE_LIMITED && !refuse_at_once(r))
+			request_resume_later(r);
+		else
+			request_resume(r);
 	}
 }
 
@@ -315,8 +353,7 @@ void api_register(struct request *r)
 				 : addrlimit_take(r->app->register_limit, r->client, now, &retry_after);
 	if (st != STATUS_OK) {
 		sodium_memzero(&job->reg, sizeof(job->reg));
-		job_free(job);
-		respond_rate_limited(r, retry_after, REGISTER_LIMITED);
+		refuse(r, job, retry_after, register_finish);
 		return;
 	}
 	job->kind = JOB_HASH;
@@ -412,8 +449,9 @@ void api_login(struct request *r)
 	 * database (learn_address_refusal). */
 	if (addrlimit_check(r->app->login_limit, r->client, clock_now_ms(), &job->retry_after) ==
 	    STATUS_RATE_LIMITED) {
-		respond_rate_limited(r, job->retry_after, SIGNIN_LIMITED);
-		goto done;
+		sodium_memzero(&in, sizeof(in));
+		refuse(r, job, job->retry_after, login_finish);
+		return;
 	}
 	st = store_conn_get(r->app->store, &c);
 	if (st != STATUS_OK)
@@ -424,8 +462,9 @@ void api_login(struct request *r)
 				 cfg->login_max_failures, cfg->login_max_failures_client, NULL, &job->retry_after);
 	if (st == STATUS_RATE_LIMITED) {
 		learn_address_refusal(r, c, job->client_key);
-		respond_rate_limited(r, job->retry_after, SIGNIN_LIMITED);
-		goto done;
+		sodium_memzero(&in, sizeof(in));
+		refuse(r, job, job->retry_after, login_finish);
+		return;
 	}
 	if (st != STATUS_OK)
 		goto failed;
@@ -441,7 +480,6 @@ void api_login(struct request *r)
 	return;
 failed:
 	fail(r, st, &e);
-done:
 	sodium_memzero(&in, sizeof(in));
 	job_free(job);
 }

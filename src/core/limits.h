@@ -63,6 +63,9 @@
 #define LIMIT_REGISTER_WINDOW_S 3600
 #define LIMIT_HASH_QUEUE 256            /* queued password hashes in all; full: 429 */
 #define LIMIT_HASH_QUEUE_PER_ADDRESS 16 /* queued for one client address; more: 429 */
+#define LIMIT_REFUSALS_AT_ONCE 30       /* sign-in and registration 429s per address per minute
+					   answered at once; the next ones wait: */
+#define LIMIT_REFUSAL_DELAY_MS 250      /* this long (http/delay.h) */
 #define LIMIT_TOKEN_TTL_DEFAULT_S 604800
 #define LIMIT_TOKEN_TTL_MAX_S (366LL * 24 * 3600)
 #define LIMIT_TOKEN_LEEWAY_S 1

@@ -73,6 +73,8 @@ struct request {
 	void *state;              /* the handler's own; freed with state_free at the end */
 	void (*state_free)(void *state);
 	bool suspended;
+	struct request *delay_next; /* held back (http/delay.c) */
+	int64_t delay_due_ns;
 
 	/* the answer */
 	bool answered;
@@ -141,6 +143,10 @@ void request_suspend(struct request *r, route_handler resume);
 
 /* Wakes a suspended request; may be called from any thread. */
 void request_resume(struct request *r);
+
+/* Wakes a suspended request LIMIT_REFUSAL_DELAY_MS from now (http/delay.h):
+ * for refusals of a client that asks too often. Any thread. */
+void request_resume_later(struct request *r);
 
 /* Path parameter i as a NUL-free slice. */
 static inline struct route_param request_param(const struct request *r, unsigned i)

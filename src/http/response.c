@@ -4,6 +4,7 @@
  * strict ones, or those a page or asset asks for). */
 #include "http/request.h"
 #include "http/conns.h"
+#include "http/delay.h"
 
 #include <microhttpd.h>
 #include <stdlib.h>
@@ -221,6 +222,11 @@ void request_suspend(struct request *r, route_handler resume)
 void request_resume(struct request *r)
 {
 	MHD_resume_connection(r->conn);
+}
+
+void request_resume_later(struct request *r)
+{
+	delay_resume(r);
 }
 
 /* libmicrohttpd queues an answer only before a body is read or after all

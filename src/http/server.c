@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "http/conns.h"
+#include "http/delay.h"
 #include "http/edge.h"
 #include "http/request.h"
 
@@ -576,8 +577,9 @@ status server_start(const struct app *app, server **out, char err[256])
 		free(s);
 		return STATUS_UNAVAILABLE;
 	}
-	if (conns_start() != STATUS_OK) {
+	if (conns_start() != STATUS_OK || delay_start() != STATUS_OK) {
 		snprintf(err, 256, "cannot start the connection watcher");
+		conns_stop();
 		accesslog_close(s->log);
 		free(s);
 		return STATUS_UNAVAILABLE;
@@ -594,6 +596,7 @@ status server_start(const struct app *app, server **out, char err[256])
 		1024u, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, 256, "cannot listen on %.200s: address in use or not allowed", app->cfg->listen);
+		delay_stop();
 		conns_stop();
 		accesslog_close(s->log);
 		free(s);
@@ -628,6 +631,8 @@ void server_stop(server *s)
 {
 	if (!s)
 		return;
+	/* libmicrohttpd stops only once no connection is suspended */
+	delay_stop();
 	MHD_stop_daemon(s->daemon);
 	conns_stop();
 	/* every request has completed and logged: write out what is buffered */

@@ -598,3 +598,68 @@ describe('failed logins per address', () => {
     assert.equal((await httpFrom(port, '127.0.0.2', 'GET', '/healthz')).status, 200);
   });
 });
+
+describe('refusals repeated as fast as they are answered', () => {
+  // CONTRACT.md: 429 with Retry-After; todod answers an address's first 30
+  // sign-in and registration refusals of a minute at once, and holds the
+  // next ones 250 ms (core/limits.h), so a flood of refused requests sends
+  // one per connection per 250 ms instead of thousands a second.
+  const AT_ONCE = 30;
+  const DELAY_MS = 250;
+
+  test('past 30 refusals a minute an address\'s 429s wait 250 ms, bounding its flood; another address\'s refusals and /healthz do not wait', async (t) => {
+    const server = await startServer({ env: { TODOD_REGISTER_MAX_PER_ADDRESS: '1' } });
+    t.after(() => stopAndCheck(server));
+    const reg = (from) => httpFrom(server.port, from, 'POST', '/api/auth/register',
+      { email: uniqueEmail('tarpit'), password: uniquePassword(), name: 'Tarpit' });
+    assert.equal((await reg('127.0.0.2')).status, 201);
+    const first = [];
+    for (let i = 0; i < AT_ONCE; i++) first.push(await reg('127.0.0.2'));
+    for (const r of first) assertError(r, 429, 'rate_limited');
+    assert.ok(first.every((r) => r.ms < DELAY_MS), `the first ${AT_ONCE} refusals are answered at once: ${first.map((r) => r.ms)}`);
+    // 16 connections repeat refused registrations for one second
+    const deadline = Date.now() + 1000;
+    const answers = [];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (Date.now() < deadline) answers.push(await reg('127.0.0.2'));
+    }));
+    for (const r of answers) {
+      assertError(r, 429, 'rate_limited');
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      assert.ok(r.ms >= DELAY_MS - 5, `a refusal past the first ${AT_ONCE} waited ${r.ms} ms`);
+    }
+    // at most one answer per connection per delay, plus the ones in flight
+    assert.ok(answers.length <= 16 * (1000 / DELAY_MS + 1), `${answers.length} answers to 16 connections in 1 s`);
+    // the refusals held do not hold anyone else
+    const health = await httpFrom(server.port, '127.0.0.2', 'GET', '/healthz');
+    assert.equal(health.status, 200);
+    assert.ok(health.ms < DELAY_MS, `/healthz took ${health.ms} ms`);
+    assert.equal((await reg('127.0.0.3')).status, 201);
+    const other = await reg('127.0.0.3');
+    assertError(other, 429, 'rate_limited');
+    assert.ok(other.ms < DELAY_MS, `another address's first refusal took ${other.ms} ms`);
+  });
+
+  test('wrong-password logins refused past 30 a minute wait too; a stop answers the held ones (429) before closing', async (t) => {
+    const server = await startServer({ env: { TODOD_LOGIN_MAX_FAILURES: '1' } });
+    let stopped = false;
+    t.after(() => (stopped ? undefined : stopAndCheck(server)));
+    const user = await newUser(server.base);
+    const wrong = () => httpFrom(server.port, '127.0.0.2', 'POST', '/api/auth/login', { email: user.email, password: 'wrong-password-123' });
+    assertError(await wrong(), 401, 'invalid_credentials');
+    for (let i = 0; i < AT_ONCE; i++) assertError(await wrong(), 429, 'rate_limited');
+    const held = await wrong();
+    assertError(held, 429, 'rate_limited');
+    assert.ok(held.ms >= DELAY_MS - 5, `refusal ${AT_ONCE + 1} waited ${held.ms} ms`);
+    // 20 refusals held, then SIGTERM: each still gets its 429
+    const pending = Promise.all(Array.from({ length: 20 }, () => wrong().catch((err) => ({ status: 0, text: err.code }))));
+    await new Promise((r) => setTimeout(r, 50));
+    stopped = true;
+    const exit = server.stop();
+    const results = await pending;
+    assert.deepEqual([...new Set(results.map((r) => r.status))], [429], JSON.stringify(results.filter((r) => r.status !== 429).slice(0, 3)));
+    const { code, signal } = await exit;
+    assert.equal(signal, null, server.stderr.slice(-2000));
+    assert.equal(code, 0, server.stderr.slice(-2000));
+  });
+});
