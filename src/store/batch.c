@@ -8,18 +8,56 @@
 #include "store/store_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 bool store_batches_writes(const store *s)
 {
 	return s && s->writer && s->ops->serialize_writes && s->ops->batch_step;
 }
 
+/* The batch's creates, when the backend creates several at once: all of
+ * them in one call (task_create_many), marked in grouped by their place in
+ * the list. Writes are answered only after the commit, so every write of
+ * a batch was in flight at once and any order of them is one the clients
+ * could have seen: the creates go first. STATUS_OK also when the backend
+ * refused the group (each then runs alone). */
+static status create_group(struct store_conn *c, struct store_write *first, bool grouped[STORE_BATCH_MAX])
+{
+	struct store_write *creates[STORE_BATCH_MAX];
+	unsigned n = 0, i = 0;
+	status st;
+
+	for (struct store_write *w = first; w && i < STORE_BATCH_MAX; w = w->next, i++)
+		if (w->kind == STORE_WRITE_TASK_CREATE && store_write_check(w) == STATUS_OK) {
+			creates[n++] = w;
+			grouped[i] = true;
+		}
+	if (n < 2) {
+		memset(grouped, 0, STORE_BATCH_MAX * sizeof(grouped[0]));
+		return STATUS_OK;
+	}
+	st = c->ops->task_create_many(c, creates, n);
+	if (st == STATUS_OK) {
+		for (unsigned k = 0; k < n; k++)
+			creates[k]->result = STATUS_OK;
+		return STATUS_OK;
+	}
+	memset(grouped, 0, STORE_BATCH_MAX * sizeof(grouped[0]));
+	return st == STATUS_CONFLICT ? STATUS_OK : st;
+}
+
 void store_batch_run(struct store_conn *c, struct store_write *first)
 {
 	status failed = c->ops->batch_step(c, STORE_BATCH_BEGIN);
+	bool grouped[STORE_BATCH_MAX] = {false};
 	struct store_write *w;
+	unsigned i = 0;
 
-	for (w = first; w && failed == STATUS_OK; w = w->next) {
+	if (failed == STATUS_OK && c->ops->task_create_many)
+		failed = create_group(c, first, grouped);
+	for (w = first; w && failed == STATUS_OK; w = w->next, i++) {
+		if (i < STORE_BATCH_MAX && grouped[i])
+			continue;
 		failed = c->ops->batch_step(c, STORE_BATCH_JOB_BEGIN);
 		if (failed != STATUS_OK)
 			break;

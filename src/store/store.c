@@ -432,7 +432,7 @@ status store_task_list(store_conn *c, const char *user_id, const struct task_que
 
 /* group commit: the queue and the writer thread are batch.c's ----------- */
 
-static status write_check(const struct store_write *w)
+status store_write_check(const struct store_write *w)
 {
 	switch (w->kind) {
 	case STORE_WRITE_TASK_CREATE:
@@ -445,7 +445,7 @@ static status write_check(const struct store_write *w)
 
 status store_write_apply(struct store_conn *c, struct store_write *w)
 {
-	status st = write_check(w);
+	status st = store_write_check(w);
 
 	if (st != STATUS_OK)
 		return st;
@@ -468,7 +468,7 @@ status store_write_run(store_conn *c, struct store_write *w)
 
 status store_write_submit(store *s, struct store_write *w)
 {
-	status st = write_check(w);
+	status st = store_write_check(w);
 
 	return st == STATUS_OK ? store_queue_push(s, w) : st;
 }

@@ -90,6 +90,13 @@ struct store_ops {
 	/* Optional, with serialize_writes (NULL: no group commit): one step of
 	 * a batch's transaction on c (see enum store_batch_step). */
 	status (*batch_step)(struct store_conn *c, enum store_batch_step step);
+	/* Optional, with batch_step: creates the tasks of the n checked
+	 * create writes w[0..n) (1 to STORE_BATCH_MAX) at once, inside a
+	 * batch's transaction, setting each one's task. STATUS_OK: all were
+	 * created. STATUS_CONFLICT: one was refused and none was created; the
+	 * transaction goes on (store_batch_run runs them one by one, each
+	 * with its own outcome). Any other status: the batch has failed. */
+	status (*task_create_many)(struct store_conn *c, struct store_write *const *w, unsigned n);
 };
 
 /* The part of every connection that store.c sees. The backend sets ops;
@@ -143,6 +150,10 @@ void store_batch_run(struct store_conn *c, struct store_write *first);
 /* Queues a checked w for the writer thread, starting it when it has not
  * started (batch.c); the statuses of store_write_submit. */
 status store_queue_push(store *s, struct store_write *w);
+
+/* STATUS_OK when w's arguments are ones the function of that name would
+ * take, else its refusal (STATUS_INVALID). */
+status store_write_check(const struct store_write *w);
 
 /* Checks w's arguments like the function of that name and runs it on c,
  * without the write lock or a transaction of its own (batch.c, store.c). */

@@ -404,6 +404,79 @@ static void test_sqlite_search_segments_merged_between_batches(void **state)
 	assert_int_equal(total, 11);
 }
 
+/* The creates of a batch go in as one INSERT: one new segment of the
+ * search index for the batch, each write its own row, ids in the order of
+ * the list, the counters and the search index kept by the same INSERT. */
+static void test_sqlite_batch_creates_at_once(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const owners[] = {USER_A, USER_B, USER_A, NULL, USER_B, USER_A};
+	static const char *const titles[] = {"alpha one", "beta one", "alpha two", NULL, "beta two", "alpha three"};
+	struct store_write jobs[6];
+	struct task t;
+	struct task_query q = {.text = "alpha", .limit = 100, .sort = TASK_SORT_CREATED};
+	int64_t before, after, total = -1;
+
+	add_user(f, USER_A, "ada@example.com");
+	add_user(f, USER_B, "bob@example.com");
+	assert_int_equal(store_task_create(f->c, USER_B, "beta zero", NULL, false, T0, &t), STATUS_OK);
+	before = raw_query(f->path, "SELECT count(DISTINCT segid) FROM tasks_fts_idx", NULL);
+	memset(jobs, 0, sizeof(jobs));
+	for (unsigned i = 0; i < 6; i++) {
+		if (owners[i])
+			jobs[i] = (struct store_write){.kind = STORE_WRITE_TASK_CREATE,
+						       .user_id = owners[i],
+						       .title = titles[i],
+						       .description = i == 2 ? "the second" : NULL,
+						       .completed = i == 4,
+						       .now = T0 + 10 + i};
+		else /* an update among the creates */
+			jobs[i] = (struct store_write){.kind = STORE_WRITE_TASK_UPDATE, .user_id = USER_B, .id = t.id,
+						       .patch = {.completed = TASK_COMPLETED_SET_TRUE}, .now = T0 + 20};
+		jobs[i].result = STATUS_INTERNAL;
+		if (i)
+			jobs[i - 1].next = &jobs[i];
+	}
+	pthread_mutex_lock(&f->s->write_lock);
+	store_batch_run(f->s->writer, jobs);
+	pthread_mutex_unlock(&f->s->write_lock);
+
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(jobs[i].result, STATUS_OK);
+	for (unsigned i = 0, last = 0; i < 6; i++) {
+		if (!owners[i])
+			continue;
+		assert_string_equal(jobs[i].task.user_id, owners[i]);
+		assert_string_equal(jobs[i].task.title, titles[i]);
+		assert_int_equal(jobs[i].task.created_at, T0 + 10 + i);
+		assert_int_equal(jobs[i].task.completed, i == 4);
+		if (last)
+			assert_true(jobs[i].task.id > jobs[last].task.id);
+		last = i;
+	}
+	assert_true(jobs[2].task.has_description);
+	assert_string_equal(jobs[2].task.description, "the second");
+	assert_false(jobs[0].task.has_description);
+	assert_true(jobs[3].task.completed);
+	assert_int_equal(store_task_get(f->c, USER_A, jobs[5].task.id, &t), STATUS_OK);
+	assert_string_equal(t.title, "alpha three");
+
+	assert_int_equal(raw_query(f->path, "SELECT total FROM task_counts WHERE user_id = ?1", USER_A), 3);
+	assert_int_equal(raw_query(f->path, "SELECT total FROM task_counts WHERE user_id = ?1", USER_B), 3);
+	assert_int_equal(raw_query(f->path, "SELECT completed FROM task_counts WHERE user_id = ?1", USER_B), 2);
+	assert_int_equal(store_task_list(f->c, USER_A, &q, &total, count_visit, NULL), STATUS_OK);
+	assert_int_equal(total, 3);
+	snprintf(q.text, sizeof(q.text), "beta");
+	assert_int_equal(store_task_list(f->c, USER_A, &q, &total, count_visit, NULL), STATUS_OK);
+	assert_int_equal(total, 0);
+	assert_int_equal(store_task_list(f->c, USER_B, &q, &total, count_visit, NULL), STATUS_OK);
+	assert_int_equal(total, 3);
+	after = raw_query(f->path, "SELECT count(DISTINCT segid) FROM tasks_fts_idx", NULL);
+	print_message("search index segments: %lld before the batch, %lld after\n", (long long)before,
+		      (long long)after);
+	assert_true(after <= before + 1);
+}
+
 /* An answered write is visible to the next read on any connection, and
  * changes the data version the list answers are kept under. */
 static void test_sqlite_answer_after_commit(void **state)
@@ -504,6 +577,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sqlite_batch_keeps_all_but_the_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_submit_from_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_search_segments_merged_between_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_batch_creates_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_answer_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_submit_refuses_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_stop_answers_queued, setup, teardown),
