@@ -162,13 +162,12 @@ static void job_run(void *arg, bool cancelled)
 	request_resume(job->r);
 }
 
-/* r now waits for job (its state from here on) and finishes in resume. */
-static void suspend_for(struct request *r, struct auth_job *job, route_handler resume)
+/* job becomes r's state, freed with it. */
+static void adopt(struct request *r, struct auth_job *job)
 {
 	job->r = r;
 	r->state = job;
 	r->state_free = job_free;
-	request_suspend(r, resume);
 }
 
 /* Whether this 429 for r's address goes out at once: the first
@@ -189,14 +188,12 @@ static void refuse(struct request *r, struct auth_job *job, int64_t retry_after,
 {
 	job->result = STATUS_RATE_LIMITED;
 	job->retry_after = retry_after;
+	adopt(r, job);
 	if (refuse_at_once(r)) {
-		job->r = r;
-		r->state = job;
-		r->state_free = job_free;
 		finish(r);
 		return;
 	}
-	suspend_for(r, job, finish);
+	request_suspend(r, finish);
 	request_resume_later(r);
 }
 
@@ -205,7 +202,8 @@ static void refuse(struct request *r, struct auth_job *job, int64_t retry_after,
  * full), refuses it (refuse_at_once), retry after 1 s. */
 static void run_job(struct request *r, struct auth_job *job, route_handler resume)
 {
-	suspend_for(r, job, resume);
+	adopt(r, job);
+	request_suspend(r, resume);
 	status st = workpool_submit(r->app->hash_pool, r->client, job_run, job);
 	if (st != STATUS_OK) {
 		/* this address has its share of the queue waiting: its turn will come */
