@@ -653,7 +653,9 @@ describe('refusals repeated as fast as they are answered', () => {
     assert.ok(held.ms >= DELAY_MS - 5, `refusal ${AT_ONCE + 1} waited ${held.ms} ms`);
     // 20 refusals held, then SIGTERM: each still gets its 429
     const pending = Promise.all(Array.from({ length: 20 }, () => wrong().catch((err) => ({ status: 0, text: err.code }))));
-    await new Promise((r) => setTimeout(r, 50));
+    // all 20 are in by now (a connection not yet accepted at the stop
+    // would be refused) and still held (until about 250 ms)
+    await new Promise((r) => setTimeout(r, 150));
     stopped = true;
     const exit = server.stop();
     const results = await pending;
