@@ -5,7 +5,6 @@
 #include "http/request.h"
 #include "core/limits.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
