@@ -8,7 +8,6 @@
 #include "store/store_int.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 bool store_batches_writes(const store *s)
 {
@@ -17,33 +16,32 @@ bool store_batches_writes(const store *s)
 
 /* The batch's creates, when the backend creates several at once: all of
  * them in one call (task_create_many), marked in grouped by their place in
- * the list. Writes are answered only after the commit, so every write of
- * a batch was in flight at once and any order of them is one the clients
- * could have seen: the creates go first. STATUS_OK also when the backend
- * refused the group (each then runs alone). */
+ * the list once created. Writes are answered only after the commit, so
+ * every write of a batch was in flight at once and any order of them is
+ * one the clients could have seen: the creates go first. STATUS_OK also
+ * when the backend refused the group (each then runs alone). */
 static status create_group(struct store_conn *c, struct store_write *first, bool grouped[STORE_BATCH_MAX])
 {
 	struct store_write *creates[STORE_BATCH_MAX];
+	unsigned at[STORE_BATCH_MAX];
 	unsigned n = 0, i = 0;
 	status st;
 
 	for (struct store_write *w = first; w && i < STORE_BATCH_MAX; w = w->next, i++)
 		if (w->kind == STORE_WRITE_TASK_CREATE && store_write_check(w) == STATUS_OK) {
+			at[n] = i;
 			creates[n++] = w;
-			grouped[i] = true;
 		}
-	if (n < 2) {
-		memset(grouped, 0, STORE_BATCH_MAX * sizeof(grouped[0]));
+	if (n < 2)
 		return STATUS_OK;
-	}
 	st = c->ops->task_create_many(c, creates, n);
-	if (st == STATUS_OK) {
-		for (unsigned k = 0; k < n; k++)
-			creates[k]->result = STATUS_OK;
-		return STATUS_OK;
+	if (st != STATUS_OK)
+		return st == STATUS_CONFLICT ? STATUS_OK : st;
+	for (unsigned k = 0; k < n; k++) {
+		creates[k]->result = STATUS_OK;
+		grouped[at[k]] = true;
 	}
-	memset(grouped, 0, STORE_BATCH_MAX * sizeof(grouped[0]));
-	return st == STATUS_CONFLICT ? STATUS_OK : st;
+	return STATUS_OK;
 }
 
 void store_batch_run(struct store_conn *c, struct store_write *first)

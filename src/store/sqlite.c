@@ -27,6 +27,8 @@
 #define CHECKPOINT_IDLE_MS 1000
 
 #define TASK_COLUMNS "id, user_id, title, description, completed, created_at, updated_at"
+/* A create's INSERT up to its rows (STMT_TASK_INSERT, create_many_stmt). */
+#define TASK_INSERT "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) VALUES "
 /* The task list's statements. Parameters: ?1 the user, ?2 the completed
  * value wanted (status filter only), ?3 the search text case-folded like
  * the columns it is looked for in, ?4 its FTS5 query (sqlite_search_match:
@@ -162,8 +164,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_LOGIN_INSERT] = "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
 	[STMT_LOGIN_FORGET_KEY] = "DELETE FROM login_failures WHERE key = ?1",
 	[STMT_LOGIN_FORGET_ID] = "DELETE FROM login_failures WHERE id = ?1",
-	[STMT_TASK_INSERT] = "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING " TASK_COLUMNS,
+	[STMT_TASK_INSERT] = TASK_INSERT "(?1, ?2, ?3, ?4, ?5, ?5) RETURNING " TASK_COLUMNS,
 	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1 AND user_id = ?2",
 	/* ?3: new title or NULL; ?4: set description to ?5; ?6: a
 	 * task_completed_change. One statement, so no other writer can come
@@ -1124,8 +1125,7 @@ static status sqlite_task_create(struct store_conn *base, const char *user_id, c
  * row n times, parameters 5 * i + 1 to 5 * i + 5 for row i. */
 static status create_many_stmt(struct sqlite_conn *c, unsigned n, sqlite3_stmt **out)
 {
-	static const char head[] = "INSERT INTO tasks (user_id, title, description, completed, created_at,"
-				   " updated_at) VALUES ";
+	static const char head[] = TASK_INSERT;
 	char sql[sizeof(head) + STORE_BATCH_MAX * 64 + sizeof(" RETURNING " TASK_COLUMNS)];
 	size_t len = sizeof(head) - 1;
 	int rc;
