@@ -487,6 +487,21 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* Runs one of open_pragmas. Switching a new file to WAL takes an
+ * exclusive lock that SQLite does not wait for when several processes
+ * open the file at once (SQLITE_BUSY at once, busy timeout or not): that
+ * one is tried again every 10 ms, up to the busy timeout. */
+static int exec_pragma(sqlite3 *db, const char *sql)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	for (int waited = 0; (rc & 0xff) == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS; waited += 10) {
+		sqlite3_sleep(10);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	return rc;
+}
+
 static status configure(struct sqlite_conn *c)
 {
 	int rc = sqlite3_extended_result_codes(c->db, 1);
@@ -509,7 +524,7 @@ static status configure(struct sqlite_conn *c)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(open_pragmas) / sizeof(open_pragmas[0]); i++)
-		rc = sqlite3_exec(c->db, open_pragmas[i], NULL, NULL, NULL);
+		rc = exec_pragma(c->db, open_pragmas[i]);
 	if (rc == SQLITE_OK)
 		(void)sqlite3_wal_hook(c->db, wal_hook, c);
 	for (int i = 0; rc == SQLITE_OK && i < STMT_EAGER_COUNT; i++)
