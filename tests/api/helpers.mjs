@@ -319,6 +319,16 @@ export function runCli(args, { env = {}, cwd, timeoutMs = 15000 } = {}) {
   });
 }
 
+// The server's own durations, in ms, of its answers with this status to
+// `what` ('POST /api/auth/login'), read from its request log (`text`, by
+// default all of it): free of the client's scheduling, unlike the time a
+// client waits.
+export function loggedMs(server, what, status, text = server.stderr) {
+  return text.split('\n')
+    .map((l) => l.match(new RegExp(` ${what} ${status} (\\d+\\.\\d+)ms `)))
+    .filter(Boolean).map((m) => Number(m[1]));
+}
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -11,7 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import {
-  JSON_TYPE_RE, assertError, newUser, request, startServer, stopAndCheck, uniqueEmail, uniquePassword, useServer,
+  JSON_TYPE_RE, assertError, loggedMs, newUser, request, startServer, stopAndCheck, uniqueEmail, uniquePassword, useServer,
 } from './helpers.mjs';
 
 // Sends raw bytes (a string is latin1: every byte as written) and reads one
@@ -113,15 +113,6 @@ function httpFrom(port, localAddress, method, path, json, headers = {}) {
     if (body) req.write(body);
     req.end();
   });
-}
-
-// The server's own durations, in ms, of its answers with this status to
-// `what` ('POST /api/auth/login'), read from its request log: free of the
-// client's scheduling, unlike the time a client waits.
-function loggedMs(server, what, status) {
-  return server.stderr.split('\n')
-    .map((l) => l.match(new RegExp(` ${what} ${status} (\\d+\\.\\d+)ms `)))
-    .filter(Boolean).map((m) => Number(m[1]));
 }
 
 const HOST = 'Host: 127.0.0.1\r\n';
