@@ -566,6 +566,92 @@ static void test_sqlite_stop_answers_queued(void **state)
 	free(jobs);
 }
 
+/* The WAL's last frame (mxFrame), read from the WAL index file beside the
+ * database (its first header copy), or -1. */
+static long wal_last_frame(const struct fixture *f)
+{
+	char shm[300];
+	uint32_t last;
+	FILE *in;
+	long frame = -1;
+
+	snprintf(shm, sizeof(shm), "%s-shm", f->path);
+	in = fopen(shm, "rb");
+	if (in && fseek(in, 16, SEEK_SET) == 0 && fread(&last, sizeof(last), 1, in) == 1)
+		frame = (long)last;
+	if (in)
+		fclose(in);
+	return frame;
+}
+
+#define WAL_REWIND_PAGES   16000 /* sqlite.c: WAL_CHECKPOINT_PAGES */
+#define WAL_REWIND_ROUNDS  200
+#define WAL_REWIND_ROUND   256
+
+/* Under steady writes the writer still rewinds the WAL: past 16,000 pages
+ * it checkpoints once the background checkpointer has left it a short
+ * tail to copy (at once past twice that), and its next transaction starts
+ * the WAL from its beginning. Batches of 64 creates with long descriptions
+ * (a few pages of WAL each) until the WAL has passed 16,000 frames and
+ * then started again, and the file never held more than twice that. */
+static void test_sqlite_wal_rewound_under_steady_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct answers a = {.lock = PTHREAD_MUTEX_INITIALIZER, .all = PTHREAD_COND_INITIALIZER};
+	struct job *jobs = calloc(WAL_REWIND_ROUND, sizeof(*jobs));
+	char description[1001];
+	long most = 0, frame;
+	bool passed = false, rewound = false;
+	unsigned round, sent = 0;
+	char wal[300];
+	FILE *in;
+
+	assert_non_null(jobs);
+	add_user(f, USER_A, "ada@example.com");
+	for (size_t i = 0; i < sizeof(description) - 1; i++)
+		description[i] = (char)('a' + (i * 7 + i / 26) % 26);
+	description[sizeof(description) - 1] = '\0';
+	for (round = 0; round < WAL_REWIND_ROUNDS && !rewound; round++) {
+		for (unsigned i = 0; i < WAL_REWIND_ROUND; i++) {
+			struct job *j = &jobs[i];
+			snprintf(j->title, sizeof(j->title), "steady %u-%u", round, i);
+			j->a = &a;
+			j->w = (struct store_write){.kind = STORE_WRITE_TASK_CREATE,
+						    .user_id = USER_A,
+						    .title = j->title,
+						    .description = description,
+						    .now = T0 + sent,
+						    .done = job_done,
+						    .arg = j};
+			assert_int_equal(store_write_submit(f->s, &j->w), STATUS_OK);
+			sent++;
+		}
+		wait_answers(&a, sent);
+		for (unsigned i = 0; i < WAL_REWIND_ROUND; i++)
+			assert_int_equal(jobs[i].w.result, STATUS_OK);
+		frame = wal_last_frame(f);
+		assert_true(frame >= 0);
+		if (frame > most)
+			most = frame;
+		if (frame >= WAL_REWIND_PAGES)
+			passed = true;
+		else if (passed)
+			rewound = true;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	in = fopen(wal, "rb");
+	assert_non_null(in);
+	assert_int_equal(fseek(in, 0, SEEK_END), 0);
+	print_message("%u creates: the WAL at most %ld frames, its file %ld bytes\n", sent, most,
+		      ftell(in));
+	assert_true(ftell(in) <= 2L * WAL_REWIND_PAGES * (4096 + 24) + 4 * 1024 * 1024);
+	fclose(in);
+	assert_true(passed);
+	assert_true(rewound);
+	assert_int_equal(count_tasks(f, USER_A), sent);
+	free(jobs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sqlite_answer_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_submit_refuses_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_stop_answers_queued, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_wal_rewound_under_steady_writes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
