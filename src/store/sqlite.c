@@ -671,8 +671,8 @@ static void *checkpointer_main(void *arg)
 			atomic_fetch_add_explicit(&background_checkpoints, 1, memory_order_relaxed);
 			if (sqlite3_wal_checkpoint_v2(conn_of(conn)->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 						      &frames, &copied) == SQLITE_OK &&
-			    copied > 0 && (copied != last_copied || frames != last_frames))
-				sync_database_file(conn_of(conn));
+			    copied > 0 && copied != last_copied)
+				sync_database_file(conn_of(conn)); /* copied some just now */
 			atomic_fetch_sub_explicit(&background_checkpoints, 1, memory_order_relaxed);
 		}
 		/* Nothing written since the last round, and all of it copied:
