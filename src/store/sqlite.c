@@ -508,10 +508,10 @@ static bool writer_checkpoints(struct sqlite_conn *c, int pages)
 	return uncopied < 0 || uncopied <= WAL_CHECKPOINT_TAIL_FRAMES;
 }
 
-/* SQLite's automatic checkpoint (wal_autocheckpoint), made here: after a
- * commit outside a batch, at once; after a batch's, in its TIDY step, once
- * every write of the batch has been answered, so no answer waits for the
- * checkpoint's fsyncs. */
+/* SQLite's automatic checkpoint (wal_autocheckpoint), made here when
+ * writer_checkpoints says so: after a commit outside a batch, in the hook;
+ * after a batch's, in its TIDY step, once every write of the batch has been
+ * answered, so no answer waits for the checkpoint's fsyncs. */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct sqlite_conn *c = arg;
@@ -1759,7 +1759,7 @@ static bool wal_index_map(struct sqlite_conn *c)
 }
 
 #define WAL_HDR_MX_FRAME 16   /* offset of mxFrame, the WAL's last frame (u32) */
-#define WAL_CKPT_BACKFILL 96  /* offset of nBackfill, the frames copied (u32), after two headers */
+#define WAL_CKPT_BACKFILL (2 * WAL_HDR_BYTES) /* offset of nBackfill, the frames copied (u32) */
 
 /* How many frames of the WAL are not yet copied into the database, read
  * from the WAL index without a lock (a hint: a checkpoint or a commit may
