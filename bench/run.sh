@@ -84,7 +84,10 @@ trap 'exit 143' TERM
 free_port() { # a loopback port nothing listens on
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		# below the kernel's ephemeral ports (32768 and up), which the
+		# bench's own client connections hold by the thousand: a port
+		# nothing listens on there may still be bound (nginx: EADDRINUSE)
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12768))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
