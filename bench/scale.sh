@@ -299,10 +299,8 @@ ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 			"$(ms "${P50[$b]}")" "$(ms "${P99[$b]}")" "$ratio" "$verdict"
 		i=$((i + 1))
 	done
-	echo "Not flat by design (HACKING.md, 4a): a deep offset of the unfiltered list by creation or title"
-	echo "sums the user's marks and walks at most one run of the index (512 tasks); the others walk the"
-	echo "index from the nearer end of the list (ids only, from offset 500): the middle costs most."
-	echo "At 20 tasks a deep offset's page is empty: its 100,000-task page reads its rows besides."
-	echo "A search's total counts its matches (one or two characters: from the user's list of that"
-	echo "n-gram, no task read)."
+	echo "Not flat by design (HACKING.md, 4a): a deep offset walks the index entry by entry from the"
+	echo "nearer end of the list (ids only, from offset 500; SQLite's b-trees keep no counts), so the"
+	echo "middle costs most; a search's total counts its matches (one or two characters: from the"
+	echo "user's list of that n-gram, no task read)."
 } | tee "$OUT/scale.txt"

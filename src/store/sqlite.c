@@ -61,17 +61,6 @@
  * then read by id (visit_ids). */
 #define TASK_PAGE_IDS(where, order) "SELECT id FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
 #define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
-/* A deep page of the unfiltered list by creation or title of a user with
- * marks (006_list_marks.sql): the marks of one list (?1 the user, ?2 the
- * list, the sort) from either end, then the page's ids in ascending order from
- * the mark at or before it (?7 its key, ?8 its id), ?6 tasks after it.
- * The title's NOCASE is written on the bound: a row value compares with
- * the collation written on either side, and SQLite ranges the index over
- * (title, id) only when the left side is the bare column. */
-#define TASK_MARKS(order) "SELECT key, id, n FROM task_marks WHERE user_id = ?1 AND list = ?2 ORDER BY " order
-#define TASK_PAGE_FROM(key, bound, order)                                                                    \
-	"SELECT id FROM tasks WHERE user_id = ?1 AND (" key ", id) >= (" bound ", ?8) ORDER BY " order          \
-	" ASC, id ASC LIMIT ?5 OFFSET ?6"
 /* The number of tasks holding a text of one or two characters: those its
  * one token lists, all of them the user's, counted by FTS5 itself from the
  * token's list (fts5vocab; ?1 the token, sqlite_search_token: no task is
@@ -90,9 +79,6 @@
 enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX, SEARCH_NONE_IDS };
 #define SEARCH_SCAN_MAX_TASKS 500
 #define PAGE_IDS_MIN_OFFSET   500
-/* A user with this many tasks gets marks (006_list_marks.sql, which makes
- * them for such users when applied: the same number there). */
-#define LIST_MARKS_MIN_TASKS 1024
 
 /* The page statement of (search, status filter or not, sort, ascending) and
  * the count statement of a search. */
@@ -140,16 +126,11 @@ enum stmt_id {
 	STMT_TASK_UPDATE_COMPLETED,
 	STMT_TASK_DELETE,
 	STMT_TASK_COUNTERS,
-	STMT_TASK_MARKS_BUILD,
-	STMT_TASK_MARKS_ASC,
-	STMT_TASK_MARKS_DESC,
 	STMT_TASK_COUNT_SEARCH, /* 4 statements: COUNT_AT */
 	STMT_TASK_COUNT_EXACT = STMT_TASK_COUNT_SEARCH + 4,
 	STMT_TASK_COUNT_EXACT_STATUS,
 	STMT_TASK_PAGE, /* 48 statements: PAGE_AT */
-	STMT_TASK_PAGE_FROM_CREATED = STMT_TASK_PAGE + 48,
-	STMT_TASK_PAGE_FROM_TITLE,
-	STMT_COUNT
+	STMT_COUNT = STMT_TASK_PAGE + 48
 };
 
 /* Schema-independent statements, prepared when the connection opens so a
@@ -211,18 +192,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 				       " WHERE id = ?1 AND user_id = ?2 RETURNING " TASK_COLUMNS,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2",
 	[STMT_TASK_COUNTERS] = "SELECT total, completed FROM task_counts WHERE user_id = ?1",
-	/* a user's marks, made by the create that brings the user to
-	 * LIST_MARKS_MIN_TASKS (006_list_marks.sql; the view is read only
-	 * inside the loop over the one-row "no marks yet": a WHERE beside it
-	 * did not keep SQLite from computing it, about 1.5 s for a user of
-	 * 100,000 tasks) */
-	[STMT_TASK_MARKS_BUILD] =
-	    "INSERT INTO task_marks (user_id, list, key, id, n) SELECT b.user_id, b.list, b.key, b.id, b.n"
-	    " FROM (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM task_marks WHERE user_id = ?1)"
-	    " AND (SELECT total FROM task_counts WHERE user_id = ?1) >= ?2) AS unmarked"
-	    " CROSS JOIN task_marks_built AS b WHERE b.user_id = ?1",
-	[STMT_TASK_MARKS_ASC] = TASK_MARKS("key ASC, id ASC"),
-	[STMT_TASK_MARKS_DESC] = TASK_MARKS("key DESC, id DESC"),
 	[COUNT_AT(SEARCH_SCAN, 0)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_SCAN),
 	[COUNT_AT(SEARCH_SCAN, 1)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
 	[COUNT_AT(SEARCH_INDEX, 0)] = TASK_COUNT(TASK_WHERE_INDEX),
@@ -237,8 +206,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	TASK_PAGES(SEARCH_INDEX, 1, TASK_WHERE_INDEX TASK_WHERE_STATUS),
 	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 0, TASK_BY_USER),
 	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 1, TASK_BY_USER TASK_WHERE_STATUS),
-	[STMT_TASK_PAGE_FROM_CREATED] = TASK_PAGE_FROM("created_at", "?7", "created_at"),
-	[STMT_TASK_PAGE_FROM_TITLE] = TASK_PAGE_FROM("title", "?7 COLLATE NOCASE", "title COLLATE NOCASE"),
 };
 
 static const char migrations_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -1203,28 +1170,6 @@ static status task_row(sqlite3_stmt *st, struct task *out)
 	return rv;
 }
 
-/* Makes user_id's marks if the user has none and LIST_MARKS_MIN_TASKS tasks
- * or more, after a create. Alone, the create is committed already and a
- * failure here is not its own: the marks are only a faster way to a deep
- * page, and the next create tries again (a failed statement changes
- * nothing). Inside a transaction (a batch's job) the failure is the
- * job's, which is rolled back as a whole. */
-static status task_marks_build(struct sqlite_conn *c, const char *user_id)
-{
-	bool alone = sqlite3_get_autocommit(c->db);
-	sqlite3_stmt *st = NULL;
-	int rc = SQLITE_OK;
-	status rv = stmt_get(c, STMT_TASK_MARKS_BUILD, &st);
-
-	if (rv == STATUS_OK) {
-		bind_text(st, 1, user_id, &rc);
-		bind_i64(st, 2, LIST_MARKS_MIN_TASKS, &rc);
-		rv = rc == SQLITE_OK ? step_done(st) : status_of(rc);
-		stmt_release(st);
-	}
-	return alone ? STATUS_OK : rv;
-}
-
 static status sqlite_task_create(struct store_conn *base, const char *user_id, const char *title,
 				 const char *description, bool completed, int64_t now, struct task *out)
 {
@@ -1245,8 +1190,6 @@ static status sqlite_task_create(struct store_conn *base, const char *user_id, c
 	if (rv != STATUS_OK && sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
 		rv = STATUS_NOT_FOUND; /* the user is gone */
 	stmt_release(st);
-	if (rv == STATUS_OK)
-		rv = task_marks_build(c, user_id);
 	if (rv == STATUS_OK)
 		*out = t;
 	return rv;
@@ -1333,14 +1276,6 @@ static status sqlite_task_create_many(struct store_conn *base, struct store_writ
 	if (rv == STATUS_OK)
 		rv = step_done(st);
 	stmt_release(st);
-	for (unsigned i = 0; rv == STATUS_OK && i < n; i++) {
-		unsigned j = 0;
-
-		while (j < i && strcmp(w[j]->user_id, w[i]->user_id) != 0)
-			j++;
-		if (j == i) /* each user once */
-			rv = task_marks_build(c, w[i]->user_id);
-	}
 	return refused ? STATUS_CONFLICT : rv;
 }
 
@@ -1570,76 +1505,17 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 	return rv;
 }
 
-/* The n tasks from ascending position pos of q's list (unfiltered, by
- * creation or title), through
- * the user's marks (006_list_marks.sql), visited in q's order; *marked is
- * false when the user has none (fewer than LIST_MARKS_MIN_TASKS tasks so
- * far). The marks are read from
- * the nearer end of the list, summing their counts up to the mark at or
- * before pos; the index is walked from that mark's key, at most one run. */
-static status task_page_marked(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
-			       int64_t in_list, int64_t pos, int n, task_visit_fn visit, void *arg,
-			       bool *marked)
-{
-	struct task_query from = *q;
-	sqlite3_stmt *marks = NULL, *st = NULL;
-	bool from_end = pos > in_list / 2;
-	int64_t start = from_end ? in_list : 0, rows = 0;
-	int rc = SQLITE_OK;
-	status rv = stmt_get(c, from_end ? STMT_TASK_MARKS_DESC : STMT_TASK_MARKS_ASC, &marks);
-
-	*marked = false;
-	if (rv != STATUS_OK)
-		return rv;
-	bind_text(marks, 1, user_id, &rc);
-	bind_i64(marks, 2, q->sort, &rc);
-	rv = rc == SQLITE_OK ? step_row(marks) : status_of(rc);
-	for (; rv == STATUS_OK; rv = step_row(marks)) {
-		int64_t run = sqlite3_column_int64(marks, 2);
-
-		if (from_end ? (start -= run) <= pos : start + run > pos) {
-			*marked = true;
-			break;
-		}
-		if (!from_end)
-			start += run;
-	}
-	/* no mark, or counts that do not reach pos: the walk answers */
-	if (rv == STATUS_NOT_FOUND)
-		rv = STATUS_OK;
-	if (rv == STATUS_OK && *marked)
-		rv = stmt_get(c, q->sort == TASK_SORT_TITLE ? STMT_TASK_PAGE_FROM_TITLE : STMT_TASK_PAGE_FROM_CREATED,
-			      &st);
-	if (rv == STATUS_OK && *marked) {
-		from.limit = n;
-		from.offset = pos - start;
-		rc = bind_task_query(st, user_id, &from, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_value(st, 7, sqlite3_column_value(marks, 0));
-		bind_i64(st, 8, sqlite3_column_int64(marks, 1), &rc);
-		rv = rc == SQLITE_OK ? visit_ids(c, user_id, st, !q->ascending, visit, arg, &rows) : status_of(rc);
-		if (rv == STATUS_OK && rows != n) /* same transaction as the count: they agree */
-			rv = STATUS_INTERNAL;
-	}
-	stmt_release(st);
-	stmt_release(marks);
-	return rv;
-}
-
 /* A page without search text at a deep offset, from whichever end of the
  * list is nearer: the count comes first (task_counts, one row), and a page
  * in the list's second half is the page at total - offset - limit of the
  * opposite order, visited backwards. Every order ends with the id, so the
  * opposite order is exactly the list reversed. An offset walks at most
- * half the list: offset 99,980 of 100,000 skips nothing. The unfiltered
- * list by creation or title of a user with marks is read through them
- * (task_page_marked). */
+ * half the list: offset 99,980 of 100,000 skips nothing. */
 static status task_page_deep(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
 			     task_visit_fn visit, void *arg, int64_t *total)
 {
 	struct task_query back = *q;
 	int64_t rows = 0, rest;
-	bool marked = false;
 	status rv = task_count(c, user_id, q, SEARCH_NONE, NULL, NULL, total);
 
 	if (rv != STATUS_OK || q->offset >= *total)
@@ -1647,12 +1523,6 @@ static status task_page_deep(struct sqlite_conn *c, const char *user_id, const s
 	rest = *total - q->offset;
 	back.limit = rest < q->limit ? (int)rest : q->limit;
 	back.offset = rest - back.limit;
-	if (q->filter == TASK_FILTER_ALL && q->sort != TASK_SORT_UPDATED) {
-		rv = task_page_marked(c, user_id, q, *total, q->ascending ? q->offset : back.offset, back.limit,
-				      visit, arg, &marked);
-		if (rv != STATUS_OK || marked)
-			return rv;
-	}
 	back.ascending = !q->ascending;
 	if (back.offset < q->offset)
 		return task_page(c, user_id, &back, true, SEARCH_NONE, NULL, NULL, visit, arg, &rows);

@@ -496,13 +496,9 @@ static void assert_plans(const char *path)
 			/* a page of ids skips its offset in the index alone */
 			if (strncmp(sql, "SELECT id FROM", 14) == 0 && !strstr(p.text, "USING COVERING INDEX tasks_user_"))
 				fail_msg("page of ids reads rows: %s\n%s", sql, p.text);
-			/* a page from a mark starts at the mark's key in the
-			 * index, not at the start of the user's list */
-			if (strstr(sql, ", id) >= (") && !strstr(p.text, ">?)"))
-				fail_msg("page from a mark walks from the start: %s\n%s", sql, p.text);
 		}
 	}
-	assert_true(i > 48 + 2);
+	assert_true(i > 48);
 	sqlite3_close(db);
 }
 
@@ -528,8 +524,6 @@ static void test_list_plans_use_indexes(void **state)
 
 /* deep offsets ---------------------------------------------------------- */
 
-static int64_t assert_marks_exact(const struct fixture *f, const char *user_id);
-
 /* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) or more is
  * read as ids from a covering index, then rows by id; in the second half of
  * the list, from its other end, backwards (task_page_deep). Either way the
@@ -545,8 +539,7 @@ static void test_deep_offset_pages(void **state)
 	    {"title COLLATE NOCASE DESC, id DESC", "title COLLATE NOCASE ASC, id ASC"},
 	};
 	static const char *const by_status[3] = {"", " AND completed = 0", " AND completed = 1"};
-	static const int64_t offsets[] = {500,  555,  590,  599,  600,  650,  890,  900,
-	                                  1100, 1193, 1199, 1200, 1750, 1799, 1800, 5000};
+	static const int64_t offsets[] = {500, 555, 590, 599, 600, 650, 890, 900, 1100, 1193, 1199, 1200, 1750, 1799, 1800, 5000};
 	static const int limits[] = {1, 7, 100};
 	struct fixture *f = *state;
 
@@ -557,309 +550,46 @@ static void test_deep_offset_pages(void **state)
 	                  " SELECT CASE WHEN i % 2 THEN '" USER_A "' ELSE '" USER_B "' END,"
 	                  " CASE i % 3 WHEN 0 THEN 'Task ' ELSE 'task ' END || (i * 37 % 101),"
 	                  " i % 3 = 0, i / 2, i / 2 + i * 13 % 50 FROM n");
-	/* Three times: through the marks the next create makes (one made and
-	 * deleted: a write outside the store makes none), by the walk with
-	 * no marks, and through the marks migration 006 makes when applied
-	 * again; the last two with one limit. */
-	assert_int_equal(assert_marks_exact(f, USER_A), 0);
-	assert_int_equal(
-	    store_task_delete(f->c, USER_A, new_task(f, USER_A, "makes the marks", NULL, false, 0)),
-	    STATUS_OK);
-	for (int pass = 0; pass < 3; pass++) {
-		if (pass == 1)
-			raw_exec(f->path, "DELETE FROM task_marks WHERE user_id = '" USER_A "'");
-		if (pass == 2) {
-			raw_exec(f->path, "DELETE FROM schema_migrations WHERE version >= 6");
-			assert_int_equal(store_migrate(f->s), STATUS_OK);
-		}
-		assert_true(pass == 1 ? assert_marks_exact(f, USER_A) == 0
-		                      : assert_marks_exact(f, USER_A) >= 2);
-		for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++) {
-			char sql[512];
-			int64_t count;
+	for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++) {
+		char sql[512];
+		int64_t count;
 
-			snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE user_id = ?1%s",
-			         by_status[filter]);
-			count = raw_query(f->path, sql, USER_A);
-			assert_int_equal(count, filter == TASK_FILTER_ALL       ? 1800
-			                        : filter == TASK_FILTER_PENDING ? 1200
-			                                                        : 600);
-			for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++) {
-				for (int asc = 0; asc <= 1; asc++) {
-					for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++) {
-						for (size_t l = pass ? 1 : 0;
-						     l < (pass ? 2 : sizeof(limits) / sizeof(limits[0]));
-						     l++) {
-							struct task_query q;
-							struct ids v;
-							int64_t total = -1, left = count - offsets[o];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE user_id = ?1%s", by_status[filter]);
+		count = raw_query(f->path, sql, USER_A);
+		assert_int_equal(count, filter == TASK_FILTER_ALL ? 1800 : filter == TASK_FILTER_PENDING ? 1200 : 600);
+		for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++) {
+			for (int asc = 0; asc <= 1; asc++) {
+				for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++) {
+					for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+						struct task_query q;
+						struct ids v;
+						int64_t total = -1, left = count - offsets[o];
 
-							memset(&q, 0, sizeof(q));
-							memset(&v, 0, sizeof(v));
-							q.filter = (enum task_filter)filter;
-							q.sort = (enum task_sort)sort;
-							q.ascending = asc;
-							q.limit = limits[l];
-							q.offset = offsets[o];
-							assert_int_equal(store_task_list(f->c, USER_A, &q,
-							                                 &total, collect, &v),
-							                 STATUS_OK);
-							assert_int_equal(total, count);
-							assert_int_equal(v.count, left < 0         ? 0
-							                          : left < q.limit ? left
-							                                           : q.limit);
-							for (int i = 0; i < v.count; i++) {
-								snprintf(sql, sizeof(sql),
-								         "SELECT id FROM tasks WHERE user_id "
-								         "= ?1%s ORDER BY %s"
-								         " LIMIT 1 OFFSET %lld",
-								         by_status[filter], order[sort][asc],
-								         (long long)(q.offset + i));
-								if (v.id[i] !=
-								    raw_query(f->path, sql, USER_A))
-									fail_msg(
-									    "filter %d sort %d asc %d offset "
-									    "%lld limit %d: row %d",
-									    filter, sort, asc,
-									    (long long)q.offset, q.limit, i);
-							}
+						memset(&q, 0, sizeof(q));
+						memset(&v, 0, sizeof(v));
+						q.filter = (enum task_filter)filter;
+						q.sort = (enum task_sort)sort;
+						q.ascending = asc;
+						q.limit = limits[l];
+						q.offset = offsets[o];
+						assert_int_equal(store_task_list(f->c, USER_A, &q, &total, collect, &v),
+						                 STATUS_OK);
+						assert_int_equal(total, count);
+						assert_int_equal(v.count, left < 0 ? 0 : left < q.limit ? left : q.limit);
+						for (int i = 0; i < v.count; i++) {
+							snprintf(sql, sizeof(sql),
+							         "SELECT id FROM tasks WHERE user_id = ?1%s ORDER BY %s"
+							         " LIMIT 1 OFFSET %lld",
+							         by_status[filter], order[sort][asc], (long long)(q.offset + i));
+							if (v.id[i] != raw_query(f->path, sql, USER_A))
+								fail_msg("filter %d sort %d asc %d offset %lld limit %d: row %d",
+								         filter, sort, asc, (long long)q.offset, q.limit, i);
 						}
 					}
 				}
 			}
 		}
 	}
-}
-
-/* marks ------------------------------------------------------------------ */
-
-static const char *const mark_key[3] = {"created_at", "updated_at", "title"};
-static const char *const mark_bound[3] = {"?2", "?2", "?2 COLLATE NOCASE"};
-static const char *const mark_status[3] = {"", " AND completed = 0", " AND completed = 1"};
-
-/* user_id's marks (006_list_marks.sql) hold, in each of its two lists (the
- * unfiltered list by creation and by title), a sentinel first and runs of
- * at most 512 (575 after a join) whose counts are exactly the tasks from
- * each mark to the next, and none for the list by updated_at; returns how
- * many marks in all (0: the user has none). */
-static int64_t assert_marks_exact(const struct fixture *f, const char *user_id)
-{
-	sqlite3 *db = raw_open(f->path);
-	int64_t marks = 0;
-
-	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM task_marks WHERE user_id = ?1 AND list = 1", user_id),
-	                 0);
-	for (int list = 0; list < 3; list += 2) {
-		char sql[512];
-		sqlite3_stmt *m = NULL, *before = NULL;
-		int64_t prev_pos = -1, prev_n = 0, i = 0, size;
-
-		size = raw_query(f->path, "SELECT count(*) FROM tasks WHERE user_id = ?1", user_id);
-		snprintf(sql, sizeof(sql),
-		         "SELECT count(*) FROM tasks WHERE user_id = ?1 AND (%s, id) < (%s, ?3)",
-		         mark_key[list], mark_bound[list]);
-		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &before, NULL), SQLITE_OK);
-		assert_int_equal(
-		    sqlite3_prepare_v2(db,
-		                       "SELECT key, id, n FROM task_marks WHERE user_id = ?1 AND list = ?2"
-		                       " ORDER BY key, id",
-		                       -1, &m, NULL),
-		    SQLITE_OK);
-		sqlite3_bind_text(m, 1, user_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(m, 2, list);
-		for (; sqlite3_step(m) == SQLITE_ROW; i++) {
-			int64_t pos, n = sqlite3_column_int64(m, 2);
-
-			/* each key keeps its type: times are integers, titles text */
-			if (i > 0)
-				assert_int_equal(sqlite3_column_type(m, 0),
-				                 list == 0 ? SQLITE_INTEGER : SQLITE_TEXT);
-			if (i == 0)
-				assert_true(sqlite3_column_type(m, 0) == SQLITE_INTEGER &&
-				            sqlite3_column_int64(m, 0) == INT64_MIN &&
-				            sqlite3_column_int64(m, 1) == 0);
-			sqlite3_bind_text(before, 1, user_id, -1, SQLITE_STATIC);
-			sqlite3_bind_value(before, 2, sqlite3_column_value(m, 0));
-			sqlite3_bind_int64(before, 3, sqlite3_column_int64(m, 1));
-			assert_int_equal(sqlite3_step(before), SQLITE_ROW);
-			pos = sqlite3_column_int64(before, 0);
-			sqlite3_reset(before);
-			if (i > 0 && pos - prev_pos != prev_n)
-				fail_msg("list %d mark %lld: %lld tasks before it, the run before says %lld",
-				         list, (long long)i, (long long)(pos - prev_pos), (long long)prev_n);
-			assert_true(n <= 512 + 63); /* a join's, until the next change */
-			prev_pos = pos;
-			prev_n = n;
-		}
-		sqlite3_finalize(m);
-		sqlite3_finalize(before);
-		if (i > 0 && prev_pos + prev_n != size)
-			fail_msg("list %d: the last run ends at %lld of %lld", list,
-			         (long long)(prev_pos + prev_n), (long long)size);
-		if (list > 0)
-			assert_true((i == 0) == (marks == 0));
-		marks += i;
-	}
-	sqlite3_close(db);
-	return marks;
-}
-
-/* The page (filter, sort, asc, offset, limit) is the one the index walk
- * gives, row for row. */
-static void assert_page(const struct fixture *f, const char *user_id, int filter, int sort, bool asc,
-                        int64_t offset, int limit)
-{
-	static const char *const dir[2] = {"DESC", "ASC"};
-	struct task_query q;
-	struct ids v;
-	int64_t total = -1;
-	char sql[512];
-	sqlite3 *db = raw_open(f->path);
-	sqlite3_stmt *st = NULL;
-	int i = 0;
-
-	memset(&q, 0, sizeof(q));
-	memset(&v, 0, sizeof(v));
-	q.filter = (enum task_filter)filter;
-	q.sort = (enum task_sort)sort;
-	q.ascending = asc;
-	q.limit = limit;
-	q.offset = offset;
-	assert_int_equal(store_task_list(f->c, user_id, &q, &total, collect, &v), STATUS_OK);
-	snprintf(sql, sizeof(sql),
-	         "SELECT id FROM tasks WHERE user_id = ?1%s ORDER BY %s%s %s, id %s LIMIT %d OFFSET %lld",
-	         mark_status[filter], mark_key[sort], sort == TASK_SORT_TITLE ? " COLLATE NOCASE" : "",
-	         dir[asc], dir[asc], limit, (long long)offset);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, user_id, -1, SQLITE_STATIC);
-	for (; sqlite3_step(st) == SQLITE_ROW; i++) {
-		if (i >= v.count || v.id[i] != sqlite3_column_int64(st, 0))
-			fail_msg("filter %d sort %d asc %d offset %lld limit %d: row %d", filter, sort, asc,
-			         (long long)offset, limit, i);
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	assert_int_equal(v.count, i);
-}
-
-/* Marks come with a user's 1024th task and follow every write after it:
- * creates, deletes, title edits (some in case only, some to the same
- * title), completion both ways, many tasks on one key (splits inside a
- * run of equal keys) and deletes enough to merge runs; the marks stay
- * exact and every deep page is the index walk's. A deleted user's marks go
- * with it. */
-static void test_marks_follow_writes(void **state)
-{
-	struct fixture *f = *state;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	struct task_patch p;
-	struct task t;
-	int64_t ids[4000];
-	int n = 0;
-	unsigned seed = 12345;
-	char *sql;
-	size_t cap = 64 * 1024, len;
-
-	add_user(f, USER_A, "ada@example.com");
-	add_user(f, USER_B, "bob@example.com");
-	raw_exec(f->path,
-	         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1022)"
-	         " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
-	         " SELECT '" USER_A "', CASE i % 2 WHEN 0 THEN 'task ' ELSE 'Task ' END || (i * 37 % 1000),"
-	         " i % 3 = 0, 1000 + i / 4, 1000 + i / 4 FROM n");
-	new_task(f, USER_B, "other", NULL, false, 5);
-	assert_int_equal(assert_marks_exact(f, USER_A), 0);
-	new_task(f, USER_A, "the 1023rd", NULL, false, 2000);
-	new_task(f, USER_A, "the 1024th", NULL, true, 2000);
-	assert_true(assert_marks_exact(f, USER_A) >= 2);
-	assert_int_equal(assert_marks_exact(f, USER_B), 0);
-	/* 1,500 more on one created_at and one title but for its case: runs
-	 * split inside a key */
-	raw_exec(f->path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)"
-	                  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
-	                  " SELECT '" USER_A "', CASE i % 2 WHEN 0 THEN 'same' ELSE 'SAME' END,"
-	                  " i % 4 = 0, 3000, 3000 FROM n");
-	assert_marks_exact(f, USER_A);
-	db = raw_open(f->path);
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT id FROM tasks WHERE user_id = ?1 ORDER BY id", -1, &st, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_text(st, 1, USER_A, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW && n < 3000)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	assert_int_equal(n, 2524);
-	sql = malloc(cap);
-	assert_non_null(sql);
-	for (int round = 0; round < 6; round++) {
-		/* in one transaction: 300 edits of title (some to the same
-		 * title in another case), status or updated_at alone, a
-		 * stretch of created order deleted (runs merge), 100 new */
-		len = (size_t)snprintf(sql, cap, "BEGIN;");
-		for (int i = 0; i < 300; i++) {
-			int k = (int)(rand_r(&seed) % (unsigned)n);
-			unsigned what = rand_r(&seed) % 4, x = rand_r(&seed) % 50;
-
-			if (ids[k] == 0)
-				continue;
-			if (what == 0)
-				len += (size_t)snprintf(sql + len, cap - len,
-				                        "UPDATE tasks SET title = '%sdited %u',",
-				                        x % 2 ? "E" : "e", x);
-			else if (what == 1)
-				len += (size_t)snprintf(sql + len, cap - len,
-				                        "UPDATE tasks SET completed = 1 - completed,");
-			else if (what == 2)
-				len += (size_t)snprintf(sql + len, cap - len,
-				                        "UPDATE tasks SET title = 'sAmE',");
-			else
-				len += (size_t)snprintf(sql + len, cap - len, "UPDATE tasks SET");
-			len += (size_t)snprintf(sql + len, cap - len,
-			                        " updated_at = updated_at + 1 WHERE id = %lld;",
-			                        (long long)ids[k]);
-		}
-		len += (size_t)snprintf(sql + len, cap - len,
-		                        "DELETE FROM tasks WHERE user_id = '" USER_A
-		                        "' AND id BETWEEN %lld AND %lld;",
-		                        (long long)ids[round * 250], (long long)ids[round * 250 + 199]);
-		for (int i = round * 250; i < round * 250 + 200; i++)
-			ids[i] = 0;
-		len += (size_t)snprintf(
-		    sql + len, cap - len,
-		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)"
-		    " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
-		    " SELECT '" USER_A "', CASE i %% 2 WHEN 0 THEN 'zed' ELSE 'Alpha' END,"
-		    " i %% 5 = 0, 1000 + i * 7, 9000 FROM n; COMMIT;");
-		assert_true(len < cap);
-		raw_exec(f->path, sql);
-		/* and through the store: a toggle and a title edit */
-		memset(&p, 0, sizeof(p));
-		p.completed = TASK_COMPLETED_TOGGLE;
-		assert_int_equal(store_task_update(f->c, USER_A, ids[2000 + round], &p, 20000 + round, &t),
-		                 STATUS_OK);
-		p.completed = TASK_COMPLETED_KEEP;
-		p.title = "Middle";
-		assert_int_equal(store_task_update(f->c, USER_A, ids[2010 + round], &p, 20000 + round, &t),
-		                 STATUS_OK);
-		assert_marks_exact(f, USER_A);
-		for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++)
-			for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++)
-				for (int asc = 0; asc <= 1; asc++)
-					assert_page(f, USER_A, filter, sort, asc,
-					            500 + round * 97 + asc * 300, 50 + round);
-	}
-	free(sql);
-	/* the marks stay when the user has fewer than 1024 tasks again, and
-	 * stay exact */
-	raw_exec(f->path, "DELETE FROM tasks WHERE user_id = '" USER_A "' AND id % 3 <> 0");
-	assert_true(raw_query(f->path, "SELECT count(*) FROM tasks WHERE user_id = ?1", USER_A) < 1024);
-	assert_true(assert_marks_exact(f, USER_A) >= 2);
-	assert_page(f, USER_A, TASK_FILTER_ALL, TASK_SORT_TITLE, true, 500, 20);
-	assert_page(f, USER_A, TASK_FILTER_PENDING, TASK_SORT_UPDATED, false, 501, 20);
-	raw_exec(f->path, "DELETE FROM users WHERE id = '" USER_A "'");
-	assert_int_equal(raw_query(f->path, "SELECT count(*) FROM task_marks WHERE user_id = ?1", USER_A), 0);
 }
 
 int main(void)
@@ -871,7 +601,6 @@ int main(void)
 	    cmocka_unit_test(test_migration_fills_existing_rows),
 	    cmocka_unit_test_setup_teardown(test_list_plans_use_indexes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deep_offset_pages, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_marks_follow_writes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store_scale", tests, group_setup, group_teardown);
