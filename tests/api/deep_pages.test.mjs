@@ -1,0 +1,89 @@
+// deep_pages.test.mjs: pages far into a long list (more than a thousand
+// tasks: the SQLite store reads such a list's deep pages through counts it
+// keeps per range of the list) hold exactly the tasks the order puts
+// there, after creates, title edits, toggles and deletes, in every sort,
+// in both orders, with and without a status filter.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { newUser, useServer } from './helpers.mjs';
+
+const fx = useServer();
+
+const TASKS = 1600;
+const WORDS = ['alpha', 'Beta', 'GAMMA', 'delta', 'same', 'SAME'];
+
+// Runs fn over items, at most `width` at a time.
+async function inParallel(items, width, fn) {
+  const out = [];
+  for (let i = 0; i < items.length; i += width) {
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  }
+  return out;
+}
+
+// ASCII titles only: the stores fold ASCII case for the title order
+// (SQLite NOCASE, PostgreSQL lower()), ties broken by id.
+const byKey = (key) => (a, b) => {
+  const ka = key(a);
+  const kb = key(b);
+  return ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+};
+const ORDERS = {
+  created: byKey((t) => Date.parse(t.created_at)),
+  updated: byKey((t) => Date.parse(t.updated_at)),
+  title: byKey((t) => t.title.toLowerCase()),
+};
+
+test('deep pages of a list of more than a thousand tasks hold the tasks the order puts there', async () => {
+  const user = await newUser(fx.base);
+  const other = await newUser(fx.base);
+  const tasks = new Map();
+  const keep = (res) => {
+    assert.ok(res.status === 200 || res.status === 201, res.text);
+    tasks.set(res.body.id, res.body);
+  };
+
+  const made = await inParallel([...Array(TASKS).keys()], 32, (i) => user.req('POST', '/api/tasks', {
+    json: {
+      title: i % 7 === 0 ? WORDS[4 + (i % 2)] : `${WORDS[i % 4]} ${String((i * 37) % 1000).padStart(4, '0')}`,
+      completed: i % 3 === 0,
+    },
+  }));
+  made.forEach(keep);
+  const ids = [...tasks.keys()];
+  // another user's task, in the middle of the ids: never on these pages
+  assert.equal((await other.req('POST', '/api/tasks', { json: { title: 'alpha 0000' } })).status, 201);
+
+  // edits: titles (some to another case of the same title), toggles, deletes
+  await inParallel(ids.filter((_, k) => k % 11 === 0), 16, async (id) =>
+    keep(await user.req('PATCH', `/api/tasks/${id}`, { json: { title: id % 2 ? 'Same' : `zeta ${id}` } })));
+  await inParallel(ids.filter((_, k) => k % 13 === 0), 16, async (id) =>
+    keep(await user.req('PATCH', `/api/tasks/${id}/complete`)));
+  await inParallel(ids.filter((_, k) => k % 17 === 5), 16, async (id) => {
+    const res = await user.req('DELETE', `/api/tasks/${id}`);
+    assert.equal(res.status, 204, res.text);
+    tasks.delete(id);
+  });
+  assert.ok(tasks.size > 1024, `${tasks.size} tasks`);
+
+  for (const status of ['all', 'pending', 'completed']) {
+    const inList = [...tasks.values()].filter((t) => status === 'all' || t.completed === (status === 'completed'));
+    for (const [sort, cmp] of Object.entries(ORDERS)) {
+      const asc = [...inList].sort(cmp);
+      for (const order of ['asc', 'desc']) {
+        const want = order === 'asc' ? asc : [...asc].reverse();
+        const pages = [[500, 100], [733, 7], [inList.length - 510, 100], [inList.length - 1, 5]]
+          .filter(([offset]) => offset >= 0);
+        for (const [offset, limit] of pages) {
+          const page = await user.req('GET', `/api/tasks?status=${status}&sort=${sort}&order=${order}` +
+            `&offset=${offset}&limit=${limit}`);
+          assert.equal(page.status, 200, page.text);
+          assert.equal(page.body.total, inList.length, `${status} ${sort} ${order} total`);
+          assert.deepEqual(page.body.tasks.map((t) => t.id), want.slice(offset, offset + limit).map((t) => t.id),
+            `status=${status} sort=${sort} order=${order} offset=${offset} limit=${limit}`);
+        }
+      }
+    }
+  }
+});
