@@ -1,6 +1,6 @@
-// deep_pages.test.mjs: pages far into a long list (more than a thousand
-// tasks: the SQLite store reads such a list's deep pages through counts it
-// keeps per range of the list) hold exactly the tasks the order puts
+// deep_pages.test.mjs: pages far into a long list (1,600 tasks: deep
+// offsets are read as ids from a covering index, from the nearer end of
+// the list, then the rows by id) hold exactly the tasks the order puts
 // there, after creates, title edits, toggles and deletes, in every sort,
 // in both orders, with and without a status filter.
 
@@ -52,7 +52,7 @@ test('deep pages of a list of more than a thousand tasks hold the tasks the orde
   }));
   made.forEach(keep);
   const ids = [...tasks.keys()];
-  // another user's task, in the middle of the ids: never on these pages
+  // another user's task, with the next id: never on these pages
   assert.equal((await other.req('POST', '/api/tasks', { json: { title: 'alpha 0000' } })).status, 201);
 
   // edits: titles (some to another case of the same title), toggles, deletes
