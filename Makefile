@@ -24,7 +24,10 @@ endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 PKG_CFLAGS = $(shell pkg-config --cflags $(LIBS))
-PKG_LIBS = $(shell pkg-config --libs $(LIBS))
+# libpq is loaded at run time (src/store/pq.h), not linked: only the unit
+# test that drives PostgreSQL itself links it.
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libpq,$(LIBS))) -ldl
+PQ_LIBS = $(shell pkg-config --libs libpq)
 CFLAGS ?=
 CPPFLAGS += -Isrc -I$(OUT)/gen -D_GNU_SOURCE -DTODOD_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
@@ -101,7 +104,7 @@ $(OUT)/gen/%.o: $(OUT)/gen/%.c | check-deps
 $(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/libtodod.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OUT)/libtodod.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(OUT)/libtodod.a $(LDLIBS) $(if $(filter %/test_store_pg,$@),$(PQ_LIBS)) -lcmocka
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libtodod.a
 	@echo "  FUZZ $@"

@@ -3,8 +3,8 @@
  * libpq transaction that first checks the target is empty, so a failed or
  * refused copy leaves the target as it was. Values travel as parameters. */
 #include "store/store_int.h"
+#include "store/pq.h"
 
-#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -214,7 +214,8 @@ status store_copy(const char *from_url, const char *to_url, int64_t *users, int6
 		rv = copy_all(db, pg, users, tasks);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 done:
-	PQfinish(pg);
+	if (pg)
+		PQfinish(pg);
 	sqlite3_close_v2(db);
 	return rv;
 }

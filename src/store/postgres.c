@@ -12,9 +12,9 @@
  * answer STATUS_UNAVAILABLE. Each operation is one statement, so it is its
  * own transaction and holds through a pooler. */
 #include "store/store_int.h"
+#include "store/pq.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -630,9 +630,12 @@ static void pg_conn_close(struct store_conn *base)
 
 static status pg_conn_open(const char *url, struct store_conn **out)
 {
-	struct postgres_conn *c = calloc(1, sizeof(*c));
+	struct postgres_conn *c;
 	status rv;
 
+	if (!pq_load())
+		return STATUS_UNAVAILABLE;
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return STATUS_NOMEM;
 	c->base.ops = &store_postgres_ops;
@@ -653,6 +656,8 @@ struct pg_conn *postgres_connect(const char *url)
 	struct postgres_conn c = {0};
 	PGconn *pg = NULL;
 
+	if (!pq_load())
+		return NULL;
 	c.deadline = store_deadline_ms();
 	if (target_parse(url, &c.target) == STATUS_OK && reconnect(&c) == STATUS_OK) {
 		pg = c.pg;

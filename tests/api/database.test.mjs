@@ -3,6 +3,7 @@
 // writes nothing half-way, stays up, and serves again once it is free.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
@@ -10,6 +11,18 @@ import {
 } from './helpers.mjs';
 
 const fx = useServer();
+
+test('on SQLite, libpq and the libraries it brings are never mapped (it is loaded for a postgres:// database only)', async () => {
+  const user = await newUser(fx.base);
+  await createTask(user, 'a task, so the store has served reads and writes');
+  const listed = await user.req('GET', '/api/tasks');
+  assert.equal(listed.status, 200, listed.text);
+  const maps = readFileSync(`/proc/${fx.server.pid}/maps`, 'utf8');
+  assert.match(maps, /libsqlite3\.so/, 'the maps are the server\'s');
+  for (const lib of ['libpq.so', 'libssl.so', 'libcrypto.so', 'libkrb5.so', 'libldap']) {
+    assert.ok(!maps.includes(lib), `${lib} is mapped by a server on SQLite`);
+  }
+});
 
 // Holds the database's write lock for ms milliseconds from another process
 // (Debian's sqlite3 shell); resolves once the lock is taken, with
