@@ -1,6 +1,8 @@
-// database.test.mjs: when the database cannot be written (another process
-// holds its write lock past the busy timeout), todod answers 503 JSON,
-// writes nothing half-way, stays up, and serves again once it is free.
+// database.test.mjs: the SQLite store. When the database cannot be written
+// (another process holds its write lock past the busy timeout), todod
+// answers 503 JSON, writes nothing half-way, stays up, and serves again once
+// it is free; and a server on SQLite never maps libpq (loaded for PostgreSQL
+// only). Left out of the PostgreSQL runs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
