@@ -54,13 +54,29 @@
  * the user against the search index's matches. */
 #define TASK_WHERE_INDEX                                                                                     \
 	"+user_id = ?1 AND id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?4)" TASK_WHERE_SCAN
-#define TASK_PAGE(where, order)                                                                              \
+#define TASK_PAGE(where, key, bound, order)                                                                  \
 	"SELECT " TASK_COLUMNS " FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
 /* A page without search text at a deep offset (SEARCH_NONE_IDS) is its
  * tasks' ids alone, read from the index it walks (a covering index: every
  * skipped entry of the offset is an index entry, never a row); the rows are
- * then read by id (visit_ids). */
-#define TASK_PAGE_IDS(where, order) "SELECT id FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
+ * then read by id (visit_ids). The sort key comes with each id: a mark
+ * (task_page_marked) is a key met at a known position. */
+#define TASK_PAGE_IDS(where, key, bound, order)                                                              \
+	"SELECT id, " key " FROM tasks WHERE " where " ORDER BY " order " LIMIT ?5 OFFSET ?6"
+/* The same from a mark on (task_page_marked): the entries whose key is ?7
+ * or after it in the page's order, a range of its index (the comparison
+ * takes the collation of the right side, the index's); and the number of
+ * entries of key ?7 before id ?8 in that order, a range too. */
+#define TASK_PAGE_MARKED_ASC(where, key, bound, order)                                                       \
+	"SELECT id, " key " FROM tasks WHERE " where " AND " key " >= " bound " ORDER BY " order              \
+	" LIMIT ?5 OFFSET ?6"
+#define TASK_PAGE_MARKED_DESC(where, key, bound, order)                                                      \
+	"SELECT id, " key " FROM tasks WHERE " where " AND " key " <= " bound " ORDER BY " order              \
+	" LIMIT ?5 OFFSET ?6"
+#define TASK_TIES_ASC(where, key, bound, order)                                                              \
+	"SELECT count(*) FROM tasks WHERE " where " AND " key " = " bound " AND id < ?8"
+#define TASK_TIES_DESC(where, key, bound, order)                                                             \
+	"SELECT count(*) FROM tasks WHERE " where " AND " key " = " bound " AND id > ?8"
 #define TASK_COUNT(where) "SELECT count(*) FROM tasks WHERE " where
 /* The number of tasks holding a text of one or two characters: those its
  * one token lists, all of them the user's, counted by FTS5 itself from the
@@ -77,23 +93,55 @@
  * PAGE_IDS_MIN_OFFSET: the page's ids from a covering index, then its rows by
  * id. Reading 20 rows by id costs about 5 us more than with the page;
  * skipping an index entry alone saves about 20 ns. */
-enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX, SEARCH_NONE_IDS };
+enum task_search { SEARCH_NONE, SEARCH_SCAN, SEARCH_INDEX, SEARCH_NONE_IDS, SEARCH_MARKED, SEARCH_TIES };
 #define SEARCH_SCAN_MAX_TASKS 500
 #define PAGE_IDS_MIN_OFFSET   500
+
+/* Marks of deep pages (task_page_marked): in one list of one user (status
+ * filter, sort, order), a key and the position of the first entry with it,
+ * about every MARK_STEP entries, found once and kept by the connection
+ * while the user's version (006_list_version.sql) reads the same;
+ * MARK_LISTS lists at most, the least recently used given up first. */
+#define MARK_STEP  512
+#define MARK_LISTS 4
+
+struct mark {
+	int64_t pos; /* in the list, from 0 */
+	int64_t key; /* created_at or updated_at */
+	char *title; /* the key of the title sort */
+};
+
+struct mark_list {
+	char user_id[UUID_BYTES + 1]; /* "": unused */
+	enum task_filter filter;
+	enum task_sort sort;
+	bool ascending;
+	bool ended; /* no further mark: the list ends within MARK_STEP of the last, or in its key */
+	int64_t version;
+	uint64_t used; /* mark_clock when last used */
+	size_t n, cap; /* marks[], by position */
+	struct mark *marks;
+};
 
 /* The page statement of (search, status filter or not, sort, ascending) and
  * the count statement of a search. */
 #define PAGE_AT(search, by_status, sort, asc)                                                                \
 	(STMT_TASK_PAGE + ((((search) * 2 + (by_status)) * 3 + (sort)) * 2 + (asc)))
 #define COUNT_AT(search, by_status) (STMT_TASK_COUNT_SEARCH + ((search) - 1) * 2 + (by_status))
-#define TASK_PAGES_OF(page, search, by_status, where)                                                         \
-	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 0)] = page(where, "created_at DESC, id DESC"),        \
-	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 1)] = page(where, "created_at ASC, id ASC"),          \
-	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 0)] = page(where, "updated_at DESC, id DESC"),        \
-	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 1)] = page(where, "updated_at ASC, id ASC"),          \
-	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 0)] = page(where, "title COLLATE NOCASE DESC, id DESC"), \
-	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 1)] = page(where, "title COLLATE NOCASE ASC, id ASC")
-#define TASK_PAGES(search, by_status, where) TASK_PAGES_OF(TASK_PAGE, search, by_status, where)
+#define TASK_PAGES_OF(desc, asc, search, by_status, where)                                                   \
+	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 0)] =                                                 \
+	    desc(where, "created_at", "?7", "created_at DESC, id DESC"),                                     \
+	[PAGE_AT(search, by_status, TASK_SORT_CREATED, 1)] =                                                 \
+	    asc(where, "created_at", "?7", "created_at ASC, id ASC"),                                        \
+	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 0)] =                                                 \
+	    desc(where, "updated_at", "?7", "updated_at DESC, id DESC"),                                     \
+	[PAGE_AT(search, by_status, TASK_SORT_UPDATED, 1)] =                                                 \
+	    asc(where, "updated_at", "?7", "updated_at ASC, id ASC"),                                        \
+	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 0)] =                                                   \
+	    desc(where, "title", "?7 COLLATE NOCASE", "title COLLATE NOCASE DESC, id DESC"),                 \
+	[PAGE_AT(search, by_status, TASK_SORT_TITLE, 1)] =                                                   \
+	    asc(where, "title", "?7 COLLATE NOCASE", "title COLLATE NOCASE ASC, id ASC")
+#define TASK_PAGES(search, by_status, where) TASK_PAGES_OF(TASK_PAGE, TASK_PAGE, search, by_status, where)
 
 enum stmt_id {
 	STMT_BEGIN,
@@ -130,8 +178,8 @@ enum stmt_id {
 	STMT_TASK_COUNT_SEARCH, /* 4 statements: COUNT_AT */
 	STMT_TASK_COUNT_EXACT = STMT_TASK_COUNT_SEARCH + 4,
 	STMT_TASK_COUNT_EXACT_STATUS,
-	STMT_TASK_PAGE, /* 48 statements: PAGE_AT */
-	STMT_COUNT = STMT_TASK_PAGE + 48
+	STMT_TASK_PAGE, /* 72 statements: PAGE_AT */
+	STMT_COUNT = STMT_TASK_PAGE + 72
 };
 
 /* Schema-independent statements, prepared when the connection opens so a
@@ -192,7 +240,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 				       " updated_at = max(?7, updated_at + 1)"
 				       " WHERE id = ?1 AND user_id = ?2 RETURNING " TASK_COLUMNS,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2",
-	[STMT_TASK_COUNTERS] = "SELECT total, completed FROM task_counts WHERE user_id = ?1",
+	[STMT_TASK_COUNTERS] = "SELECT total, completed, version FROM task_counts WHERE user_id = ?1",
 	[COUNT_AT(SEARCH_SCAN, 0)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_SCAN),
 	[COUNT_AT(SEARCH_SCAN, 1)] = TASK_COUNT(TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
 	[COUNT_AT(SEARCH_INDEX, 0)] = TASK_COUNT(TASK_WHERE_INDEX),
@@ -205,8 +253,12 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	TASK_PAGES(SEARCH_SCAN, 1, TASK_BY_USER TASK_WHERE_STATUS TASK_WHERE_SCAN),
 	TASK_PAGES(SEARCH_INDEX, 0, TASK_WHERE_INDEX),
 	TASK_PAGES(SEARCH_INDEX, 1, TASK_WHERE_INDEX TASK_WHERE_STATUS),
-	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 0, TASK_BY_USER),
-	TASK_PAGES_OF(TASK_PAGE_IDS, SEARCH_NONE_IDS, 1, TASK_BY_USER TASK_WHERE_STATUS),
+	TASK_PAGES_OF(TASK_PAGE_IDS, TASK_PAGE_IDS, SEARCH_NONE_IDS, 0, TASK_BY_USER),
+	TASK_PAGES_OF(TASK_PAGE_IDS, TASK_PAGE_IDS, SEARCH_NONE_IDS, 1, TASK_BY_USER TASK_WHERE_STATUS),
+	TASK_PAGES_OF(TASK_PAGE_MARKED_DESC, TASK_PAGE_MARKED_ASC, SEARCH_MARKED, 0, TASK_BY_USER),
+	TASK_PAGES_OF(TASK_PAGE_MARKED_DESC, TASK_PAGE_MARKED_ASC, SEARCH_MARKED, 1, TASK_BY_USER TASK_WHERE_STATUS),
+	TASK_PAGES_OF(TASK_TIES_DESC, TASK_TIES_ASC, SEARCH_TIES, 0, TASK_BY_USER),
+	TASK_PAGES_OF(TASK_TIES_DESC, TASK_TIES_ASC, SEARCH_TIES, 1, TASK_BY_USER TASK_WHERE_STATUS),
 };
 
 static const char migrations_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -233,6 +285,8 @@ struct sqlite_conn {
 	bool batches; /* has run a batch: its journals are kept in memory */
 	/* sqlite_task_create_many's statement, prepared when first needed */
 	sqlite3_stmt *create_many;
+	struct mark_list marks[MARK_LISTS];
+	uint64_t mark_clock;
 };
 
 static struct sqlite_conn *conn_of(struct store_conn *c)
@@ -437,6 +491,14 @@ static status read_task(sqlite3_stmt *st, struct task *t)
 
 /* connections ---------------------------------------------------------- */
 
+static void mark_list_clear(struct mark_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->marks[i].title);
+	free(l->marks);
+	memset(l, 0, sizeof(*l));
+}
+
 static void sqlite_conn_close(struct store_conn *base)
 {
 	struct sqlite_conn *c = conn_of(base);
@@ -446,6 +508,8 @@ static void sqlite_conn_close(struct store_conn *base)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(c->stmt[i]);
 	sqlite3_finalize(c->create_many);
+	for (int i = 0; i < MARK_LISTS; i++)
+		mark_list_clear(&c->marks[i]);
 	if (c->db)
 		sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
 	sqlite3_close_v2(c->db);
@@ -1375,9 +1439,10 @@ static int bind_task_query(sqlite3_stmt *st, const char *user_id, const struct t
 	return rc;
 }
 
-/* The user's number of tasks and of completed ones, from task_counts (no
- * row: no task). */
-static status task_counters(struct sqlite_conn *c, const char *user_id, int64_t *all, int64_t *completed)
+/* The user's number of tasks and of completed ones, and the version of
+ * their lists (006_list_version.sql), from task_counts (no row: no task). */
+static status task_counters_version(struct sqlite_conn *c, const char *user_id, int64_t *all,
+				    int64_t *completed, int64_t *version)
 {
 	sqlite3_stmt *st = NULL;
 	status rv = stmt_get(c, STMT_TASK_COUNTERS, &st);
@@ -1387,13 +1452,27 @@ static status task_counters(struct sqlite_conn *c, const char *user_id, int64_t 
 		return rv;
 	bind_text(st, 1, user_id, &rc);
 	rv = rc == SQLITE_OK ? step_row(st) : status_of(rc);
-	*all = *completed = 0;
+	*all = *completed = *version = 0;
 	if (rv == STATUS_OK) {
 		*all = sqlite3_column_int64(st, 0);
 		*completed = sqlite3_column_int64(st, 1);
+		*version = sqlite3_column_int64(st, 2);
 	}
 	stmt_release(st);
 	return rv == STATUS_NOT_FOUND ? STATUS_OK : rv;
+}
+
+static status task_counters(struct sqlite_conn *c, const char *user_id, int64_t *all, int64_t *completed)
+{
+	int64_t version;
+
+	return task_counters_version(c, user_id, all, completed, &version);
+}
+
+/* How many tasks q's status filter lets through, of all and completed. */
+static int64_t in_filter(const struct task_query *q, int64_t all, int64_t completed)
+{
+	return q->filter == TASK_FILTER_ALL ? all : q->filter == TASK_FILTER_COMPLETED ? completed : all - completed;
 }
 
 static status task_count(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
@@ -1408,9 +1487,7 @@ static status task_count(struct sqlite_conn *c, const char *user_id, const struc
 
 		rv = task_counters(c, user_id, &all, &completed);
 		if (rv == STATUS_OK)
-			*total = q->filter == TASK_FILTER_ALL		? all
-				 : q->filter == TASK_FILTER_COMPLETED ? completed
-								      : all - completed;
+			*total = in_filter(q, all, completed);
 		return rv;
 	}
 	rv = stmt_get(c, COUNT_AT(search, q->filter != TASK_FILTER_ALL), &st);
@@ -1512,28 +1589,256 @@ static status task_page(struct sqlite_conn *c, const char *user_id, const struct
 	return rv;
 }
 
+/* Statement `search` of q's list, bound: the page of ids (SEARCH_NONE_IDS),
+ * the same from mark m's key on (SEARCH_MARKED), or the number of entries of
+ * m's key before id (SEARCH_TIES). */
+static status mark_stmt(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			enum task_search search, const struct mark *m, int64_t id, sqlite3_stmt **out)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = stmt_get(c, PAGE_AT(search, q->filter != TASK_FILTER_ALL, q->sort, q->ascending), &st);
+	int rc;
+
+	if (rv != STATUS_OK)
+		return rv;
+	rc = bind_task_query(st, user_id, q, NULL, NULL);
+	if (m && q->sort == TASK_SORT_TITLE)
+		bind_text(st, 7, m->title, &rc);
+	else if (m)
+		bind_i64(st, 7, m->key, &rc);
+	if (search == SEARCH_TIES)
+		bind_i64(st, 8, id, &rc);
+	if (rc != SQLITE_OK) {
+		stmt_release(st);
+		return status_of(rc);
+	}
+	*out = st;
+	return STATUS_OK;
+}
+
+/* The connection's marks of q's list for the user, emptied if they were
+ * found at another version; NULL for a user id longer than any the store
+ * makes (not kept). */
+static struct mark_list *mark_list_get(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+				       int64_t version)
+{
+	struct mark_list *l = NULL, *oldest = &c->marks[0];
+	size_t len = strlen(user_id);
+
+	if (len == 0 || len > UUID_BYTES)
+		return NULL;
+	for (int i = 0; i < MARK_LISTS && !l; i++) {
+		struct mark_list *m = &c->marks[i];
+
+		if (strcmp(m->user_id, user_id) == 0 && m->filter == q->filter && m->sort == q->sort &&
+		    m->ascending == q->ascending)
+			l = m;
+		else if (m->used < oldest->used)
+			oldest = m;
+	}
+	if (!l) {
+		l = oldest;
+		mark_list_clear(l);
+		memcpy(l->user_id, user_id, len + 1);
+		l->filter = q->filter;
+		l->sort = q->sort;
+		l->ascending = q->ascending;
+		l->version = version;
+	} else if (l->version != version) {
+		for (size_t i = 0; i < l->n; i++)
+			free(l->marks[i].title);
+		l->n = 0;
+		l->ended = false;
+		l->version = version;
+	}
+	l->used = ++c->mark_clock;
+	return l;
+}
+
+/* The entry of q's list `at` entries from mark `from`'s key (from the
+ * list's start when NULL), at least 1: its key in *m, its id in *id, and
+ * whether the entry before it has the same key in *tie; STATUS_NOT_FOUND
+ * past the end. */
+static status mark_entry(struct sqlite_conn *c, const char *user_id, const struct task_query *list,
+			 const struct mark *from, int64_t at, struct mark *m, int64_t *id, bool *tie)
+{
+	struct task_query q = *list;
+	sqlite3_stmt *st = NULL;
+	int64_t key = 0;
+	char *title = NULL;
+	status rv;
+
+	q.limit = 2;
+	q.offset = at - 1;
+	rv = mark_stmt(c, user_id, &q, from ? SEARCH_MARKED : SEARCH_NONE_IDS, from, 0, &st);
+	for (int row = 0; row < 2 && rv == STATUS_OK; row++) {
+		rv = step_row(st);
+		if (rv != STATUS_OK)
+			break;
+		*id = sqlite3_column_int64(st, 0);
+		title = NULL;
+		if (q.sort != TASK_SORT_TITLE)
+			key = sqlite3_column_int64(st, 1);
+		else if (sqlite3_column_type(st, 1) != SQLITE_TEXT)
+			rv = STATUS_INTERNAL;
+		else
+			title = (char *)sqlite3_column_text(st, 1);
+		if (rv == STATUS_OK && row == 0) {
+			if (title && !(m->title = strdup(title)))
+				rv = STATUS_NOMEM;
+			m->key = key;
+		} else if (rv == STATUS_OK) {
+			/* NOCASE: the title sort's collation */
+			*tie = title ? sqlite3_stricmp(title, m->title) == 0 : key == m->key;
+			free(m->title);
+			m->title = NULL;
+			if (title && !(m->title = strdup(title)))
+				rv = STATUS_NOMEM;
+			m->key = key;
+		}
+	}
+	stmt_release(st);
+	return rv;
+}
+
+/* How many entries of q's list have mark m's key and come before id. */
+static status mark_ties(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			const struct mark *m, int64_t id, int64_t *count)
+{
+	sqlite3_stmt *st = NULL;
+	status rv = mark_stmt(c, user_id, q, SEARCH_TIES, m, id, &st);
+
+	if (rv == STATUS_OK)
+		rv = step_row(st);
+	if (rv == STATUS_OK)
+		*count = sqlite3_column_int64(st, 0);
+	stmt_release(st);
+	return rv == STATUS_NOT_FOUND ? STATUS_INTERNAL : rv;
+}
+
+/* Adds the list's next mark: the key of the entry MARK_STEP on from its
+ * last mark (from its start when it has none) and the position of the
+ * first entry with that key; when that is the last mark's key, the key
+ * after it. Or finds that the list has no further key (l->ended). */
+static status mark_next(struct sqlite_conn *c, const char *user_id, struct mark_list *l)
+{
+	struct task_query q = {.filter = l->filter, .sort = l->sort, .ascending = l->ascending};
+	const struct mark *last;
+	struct mark m = {0};
+	int64_t id = 0, before = 0;
+	bool tie = false;
+	status rv;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct mark *marks = realloc(l->marks, cap * sizeof(*marks));
+
+		if (!marks)
+			return STATUS_NOMEM;
+		l->marks = marks;
+		l->cap = cap;
+	}
+	last = l->n ? &l->marks[l->n - 1] : NULL;
+	rv = mark_entry(c, user_id, &q, last, MARK_STEP, &m, &id, &tie);
+	/* an entry whose key the one before it has: the key starts before */
+	if (rv == STATUS_OK && tie)
+		rv = mark_ties(c, user_id, &q, &m, id, &before);
+	m.pos = (last ? last->pos : 0) + MARK_STEP - before;
+	if (rv == STATUS_OK && last && m.pos <= last->pos) {
+		/* the last mark's key holds MARK_STEP entries or more */
+		free(m.title);
+		m.title = NULL;
+		rv = mark_ties(c, user_id, &q, last, q.ascending ? INT64_MAX : INT64_MIN, &before);
+		if (rv == STATUS_OK)
+			rv = mark_entry(c, user_id, &q, last, before, &m, &id, &tie);
+		m.pos = last->pos + before;
+	}
+	if (rv == STATUS_OK) {
+		l->marks[l->n++] = m;
+		return STATUS_OK;
+	}
+	free(m.title);
+	if (rv == STATUS_NOT_FOUND) {
+		l->ended = true;
+		rv = STATUS_OK;
+	}
+	return rv;
+}
+
+/* The page at q's offset, MARK_STEP or more, of the ids of q's list: from
+ * the last mark at or before it, a range of the index that starts at the
+ * mark's key, so it walks about MARK_STEP entries at most (more only in a
+ * run of entries with one key). The marks up to it are found first if
+ * this connection has not found them at this version of the user's lists:
+ * each walks MARK_STEP entries of the index from the one before, so the
+ * first page at an offset walks it once, as without marks, and later pages
+ * at any offset up to it do not, until the user's tasks change. Another
+ * user's write changes nothing. */
+static status task_page_marked(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
+			       bool reversed, int64_t version, task_visit_fn visit, void *arg)
+{
+	struct mark_list *l = mark_list_get(c, user_id, q, version);
+	struct task_query page = *q;
+	sqlite3_stmt *st = NULL;
+	size_t lo = 0, hi;
+	int64_t rows = 0;
+	status rv = STATUS_OK;
+
+	if (!l)
+		return task_page(c, user_id, q, reversed, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
+	while (rv == STATUS_OK && !l->ended && (l->n == 0 || l->marks[l->n - 1].pos + MARK_STEP <= q->offset))
+		rv = mark_next(c, user_id, l);
+	if (rv != STATUS_OK)
+		return rv;
+	/* the first mark past the offset: marks[lo] */
+	hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->marks[mid].pos <= q->offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return task_page(c, user_id, q, reversed, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
+	page.offset = q->offset - l->marks[lo - 1].pos;
+	rv = mark_stmt(c, user_id, &page, SEARCH_MARKED, &l->marks[lo - 1], 0, &st);
+	if (rv == STATUS_OK)
+		rv = visit_ids(c, user_id, st, reversed, visit, arg, &rows);
+	stmt_release(st);
+	return rv;
+}
+
 /* A page without search text at a deep offset, from whichever end of the
  * list is nearer: the count comes first (task_counts, one row), and a page
  * in the list's second half is the page at total - offset - limit of the
  * opposite order, visited backwards. Every order ends with the id, so the
  * opposite order is exactly the list reversed. An offset walks at most
- * half the list: offset 99,980 of 100,000 skips nothing. */
+ * half the list (offset 99,980 of 100,000 skips nothing), and past
+ * MARK_STEP from a mark (task_page_marked). */
 static status task_page_deep(struct sqlite_conn *c, const char *user_id, const struct task_query *q,
 			     task_visit_fn visit, void *arg, int64_t *total)
 {
 	struct task_query back = *q;
-	int64_t rows = 0, rest;
-	status rv = task_count(c, user_id, q, SEARCH_NONE, NULL, NULL, total);
+	const struct task_query *at = q;
+	int64_t rows = 0, rest, all, completed, version;
+	status rv = task_counters_version(c, user_id, &all, &completed, &version);
 
-	if (rv != STATUS_OK || q->offset >= *total)
+	if (rv != STATUS_OK)
 		return rv;
+	*total = in_filter(q, all, completed);
+	if (q->offset >= *total)
+		return STATUS_OK;
 	rest = *total - q->offset;
 	back.limit = rest < q->limit ? (int)rest : q->limit;
 	back.offset = rest - back.limit;
 	back.ascending = !q->ascending;
 	if (back.offset < q->offset)
-		return task_page(c, user_id, &back, true, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
-	return task_page(c, user_id, q, false, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
+		at = &back;
+	if (at->offset >= MARK_STEP)
+		return task_page_marked(c, user_id, at, at == &back, version, visit, arg);
+	return task_page(c, user_id, at, at == &back, SEARCH_NONE, NULL, NULL, visit, arg, &rows);
 }
 
 /* The number of tasks holding a text of one or two characters (exact: its
@@ -1579,9 +1884,7 @@ static status task_list_exact(struct sqlite_conn *c, const char *user_id, const 
 			      const char *pattern, const char *match, int64_t all, int64_t completed,
 			      task_visit_fn visit, void *arg, int64_t *total)
 {
-	int64_t in_filter = q->filter == TASK_FILTER_ALL		? all
-			    : q->filter == TASK_FILTER_COMPLETED ? completed
-								 : all - completed;
+	int64_t tasks = in_filter(q, all, completed);
 	int64_t rows = 0, matches = 0;
 	status rv = task_count_exact(c, user_id, q, pattern, match, &matches);
 	enum task_search page;
@@ -1592,7 +1895,7 @@ static status task_list_exact(struct sqlite_conn *c, const char *user_id, const 
 	}
 	/* (offset + limit) * in_filter / matches < matches, in doubles: the
 	 * product can pass 2^63 */
-	page = (double)(q->offset + q->limit) * (double)in_filter < (double)matches * (double)matches ? SEARCH_SCAN
+	page = (double)(q->offset + q->limit) * (double)tasks < (double)matches * (double)matches ? SEARCH_SCAN
 												  : SEARCH_INDEX;
 	rv = task_page(c, user_id, q, false, page, pattern, match, visit, arg, &rows);
 	*total = matches;

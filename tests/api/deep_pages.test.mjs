@@ -1,8 +1,10 @@
 // deep_pages.test.mjs: pages far into a long list (1,600 tasks: deep
 // offsets are read as ids from a covering index, from the nearer end of
-// the list, then the rows by id) hold exactly the tasks the order puts
-// there, after creates, title edits, toggles and deletes, in every sort,
-// in both orders, with and without a status filter.
+// the list, then the rows by id; on SQLite, past 512 from marks the server
+// keeps while the user's tasks do not change) hold exactly the tasks the
+// order puts there, after creates, title edits, toggles and deletes, in
+// every sort, in both orders, with and without a status filter; then again
+// after another user's write, and after more of the user's own.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -67,13 +69,45 @@ test('deep pages of a list of more than a thousand tasks hold the tasks the orde
   });
   assert.ok(tasks.size > 1024, `${tasks.size} tasks`);
 
-  for (const status of ['all', 'pending', 'completed']) {
+  await checkPages(user, tasks);
+  // Four lists read again and again between changes (as many as a server
+  // thread keeps marks of), each change followed by their pages.
+  await checkPages(user, tasks, FEW);
+  // another user's write leaves the user's lists (and their marks) as they were
+  assert.equal((await other.req('POST', '/api/tasks', { json: { title: 'alpha 0001' } })).status, 201);
+  await checkPages(user, tasks, FEW);
+  // the user's own: titles that sort first, toggles, a delete, creates
+  await inParallel(ids.filter((id, k) => k % 19 === 1 && tasks.has(id)), 16, async (id) =>
+    keep(await user.req('PATCH', `/api/tasks/${id}`, { json: { title: `aardvark ${id}` } })));
+  await checkPages(user, tasks, FEW);
+  await inParallel(ids.filter((id, k) => k % 23 === 2 && tasks.has(id)), 16, async (id) =>
+    keep(await user.req('PATCH', `/api/tasks/${id}/complete`)));
+  await checkPages(user, tasks, FEW);
+  const gone = ids.find((id, k) => k > 600 && tasks.has(id));
+  assert.equal((await user.req('DELETE', `/api/tasks/${gone}`)).status, 204);
+  tasks.delete(gone);
+  await checkPages(user, tasks, FEW);
+  (await inParallel([...Array(20).keys()], 10, (i) => user.req('POST', '/api/tasks', {
+    json: { title: `middle ${i}`, completed: i % 2 === 0 },
+  }))).forEach(keep);
+  await checkPages(user, tasks, FEW);
+  await checkPages(user, tasks);
+});
+
+// the unfiltered list by title and by update time, in both orders, at
+// offsets more than 512 from either end
+const FEW = { statuses: ['all'], sorts: ['updated', 'title'], offsets: (n) => [[733, 7], [n - 760, 100]] };
+
+async function checkPages(user, tasks, only) {
+  for (const status of only?.statuses ?? ['all', 'pending', 'completed']) {
     const inList = [...tasks.values()].filter((t) => status === 'all' || t.completed === (status === 'completed'));
     for (const [sort, cmp] of Object.entries(ORDERS)) {
+      if (only && !only.sorts.includes(sort)) continue;
       const asc = [...inList].sort(cmp);
       for (const order of ['asc', 'desc']) {
         const want = order === 'asc' ? asc : [...asc].reverse();
-        const pages = [[500, 100], [733, 7], [inList.length - 510, 100], [inList.length - 1, 5]]
+        const pages = (only?.offsets(inList.length) ??
+          [[500, 100], [733, 7], [inList.length - 510, 100], [inList.length - 1, 5]])
           .filter(([offset]) => offset >= 0);
         for (const [offset, limit] of pages) {
           const page = await user.req('GET', `/api/tasks?status=${status}&sort=${sort}&order=${order}` +
@@ -86,4 +120,4 @@ test('deep pages of a list of more than a thousand tasks hold the tasks the orde
       }
     }
   }
-});
+}

@@ -102,6 +102,19 @@ static void assert_counts(const struct fixture *f, const char *user_id, int64_t 
 	assert_int_equal(list(f, user_id, TASK_FILTER_PENDING, "", 1, &v), total - completed);
 }
 
+/* The version of user_id's lists (006_list_version.sql) rose since *last
+ * when `rose`, or stayed; *last gets it. */
+static void assert_version(const struct fixture *f, const char *user_id, int64_t *last, bool rose)
+{
+	int64_t v = raw_query(f->path, "SELECT version FROM task_counts WHERE user_id = ?1", user_id);
+
+	if (rose)
+		assert_true(v > *last);
+	else
+		assert_int_equal(v, *last);
+	*last = v;
+}
+
 static void assert_fts_intact(const struct fixture *f)
 {
 	raw_exec(f->path, "INSERT INTO tasks_fts (tasks_fts) VALUES ('integrity-check')");
@@ -114,16 +127,21 @@ static void test_counts_follow_writes(void **state)
 	struct fixture *f = *state;
 	struct task_patch p;
 	struct task t;
-	int64_t a1, a2, a3, b1;
+	int64_t a1, a2, a3, b1, va = 0, vb = 0;
 
 	add_user(f, USER_A, "ada@example.com");
 	add_user(f, USER_B, "bob@example.com");
 	assert_counts(f, USER_A, 0, 0);
+	assert_version(f, USER_A, &va, false);
 
 	a1 = new_task(f, USER_A, "one", NULL, false, 1000);
+	assert_version(f, USER_A, &va, true);
 	a2 = new_task(f, USER_A, "two", "done already", true, 1001);
 	a3 = new_task(f, USER_A, "three", NULL, false, 1002);
+	assert_version(f, USER_A, &va, true);
 	b1 = new_task(f, USER_B, "bee", NULL, true, 1003);
+	assert_version(f, USER_A, &va, false);
+	assert_version(f, USER_B, &vb, true);
 	assert_counts(f, USER_A, 3, 1);
 	assert_counts(f, USER_B, 1, 1);
 
@@ -131,9 +149,12 @@ static void test_counts_follow_writes(void **state)
 	p.completed = TASK_COMPLETED_SET_TRUE;
 	assert_int_equal(store_task_update(f->c, USER_A, a1, &p, 2000, &t), STATUS_OK);
 	assert_counts(f, USER_A, 3, 2);
-	/* Completing a completed task changes nothing. */
+	assert_version(f, USER_A, &va, true);
+	/* Completing a completed task changes no counter (but its update
+	 * time, so the version). */
 	assert_int_equal(store_task_update(f->c, USER_A, a2, &p, 2001, &t), STATUS_OK);
 	assert_counts(f, USER_A, 3, 2);
+	assert_version(f, USER_A, &va, true);
 	p.completed = TASK_COMPLETED_SET_FALSE;
 	assert_int_equal(store_task_update(f->c, USER_A, a2, &p, 2002, &t), STATUS_OK);
 	assert_counts(f, USER_A, 3, 1);
@@ -149,21 +170,37 @@ static void test_counts_follow_writes(void **state)
 	p.description = "now described";
 	assert_int_equal(store_task_update(f->c, USER_A, a1, &p, 2005, &t), STATUS_OK);
 	assert_counts(f, USER_A, 3, 1);
+	assert_version(f, USER_A, &va, true);
 	/* Another user's task is not found and counts nothing. */
 	p.completed = TASK_COMPLETED_TOGGLE;
 	assert_int_equal(store_task_update(f->c, USER_A, b1, &p, 2006, &t), STATUS_NOT_FOUND);
 	assert_int_equal(store_task_delete(f->c, USER_A, b1), STATUS_NOT_FOUND);
 	assert_counts(f, USER_B, 1, 1);
+	assert_version(f, USER_A, &va, false);
+	assert_version(f, USER_B, &vb, false);
 
 	assert_int_equal(store_task_delete(f->c, USER_A, a1), STATUS_OK);
 	assert_counts(f, USER_A, 2, 0);
+	assert_version(f, USER_A, &va, true);
 	assert_int_equal(store_task_delete(f->c, USER_A, a1), STATUS_NOT_FOUND);
 	assert_counts(f, USER_A, 2, 0);
+	assert_version(f, USER_A, &va, false);
 	assert_int_equal(store_task_delete(f->c, USER_A, a2), STATUS_OK);
 	assert_int_equal(store_task_delete(f->c, USER_A, a3), STATUS_OK);
 	assert_counts(f, USER_A, 0, 0);
 	new_task(f, USER_A, "again", NULL, true, 3000);
 	assert_counts(f, USER_A, 1, 1);
+	assert_version(f, USER_A, &va, true);
+	/* A task given to another user (no API does) moves between the
+	 * counters, and back. */
+	raw_exec(f->path, "UPDATE tasks SET user_id = '" USER_B "' WHERE user_id = '" USER_A "'");
+	assert_counts(f, USER_A, 0, 0);
+	assert_counts(f, USER_B, 2, 2);
+	assert_version(f, USER_A, &va, true);
+	assert_version(f, USER_B, &vb, true);
+	raw_exec(f->path, "UPDATE tasks SET user_id = '" USER_A "' WHERE title = 'again'");
+	assert_counts(f, USER_A, 1, 1);
+	assert_counts(f, USER_B, 1, 1);
 
 	/* A deleted user's counters go with it; the others stay. */
 	raw_exec(f->path, "DELETE FROM users WHERE id = '" USER_A "'");
@@ -491,14 +528,25 @@ static void assert_plans(const char *path)
 				fail_msg("sorts: %s\n%s", sql, p.text);
 			if (!strstr(p.text, "SEARCH tasks USING ") || !strstr(p.text, "INDEX tasks_user_"))
 				fail_msg("no user index: %s\n%s", sql, p.text);
-			if (strstr(sql, "completed = ?2") && !strstr(p.text, "(user_id=? AND completed=?)"))
+			if (strstr(sql, "completed = ?2") && !strstr(p.text, "(user_id=? AND completed=?"))
 				fail_msg("status not in the index: %s\n%s", sql, p.text);
 			/* a page of ids skips its offset in the index alone */
-			if (strncmp(sql, "SELECT id FROM", 14) == 0 && !strstr(p.text, "USING COVERING INDEX tasks_user_"))
+			if (strncmp(sql, "SELECT id, ", 11) == 0 && strncmp(sql, "SELECT id, user_id, ", 20) != 0 &&
+			    !strstr(p.text, "USING COVERING INDEX tasks_user_"))
 				fail_msg("page of ids reads rows: %s\n%s", sql, p.text);
+			/* a page from a mark starts at the mark's key in the index;
+			 * the entries of a key before an id are a range too */
+			if (strstr(sql, " >= ?7") && !strstr(p.text, ">?)"))
+				fail_msg("page from a mark walks from the start: %s\n%s", sql, p.text);
+			if (strstr(sql, " <= ?7") && !strstr(p.text, "<?)"))
+				fail_msg("page from a mark walks from the start: %s\n%s", sql, p.text);
+			if (strstr(sql, " AND id < ?8") && !strstr(p.text, "=? AND rowid<?)"))
+				fail_msg("entries of a key walk more: %s\n%s", sql, p.text);
+			if (strstr(sql, " AND id > ?8") && !strstr(p.text, "=? AND rowid>?)"))
+				fail_msg("entries of a key walk more: %s\n%s", sql, p.text);
 		}
 	}
-	assert_true(i > 48);
+	assert_true(i > 72);
 	sqlite3_close(db);
 }
 
@@ -524,14 +572,12 @@ static void test_list_plans_use_indexes(void **state)
 
 /* deep offsets ---------------------------------------------------------- */
 
-/* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) or more is
- * read as ids from a covering index, then rows by id; in the second half of
- * the list, from its other end, backwards (task_page_deep). Either way the
- * same tasks, in the same order, as the index walk with the rows, for every
- * filter, sort, order and limit, at offsets before, at and past the middle
- * and the end: user A has 1,800 tasks, 1,200 pending and 600 completed,
- * with ties in every sort key (broken by id). */
-static void test_deep_offset_pages(void **state)
+/* Every page of user A at the offsets below, for every filter, sort, order
+ * and limit, holds the same tasks in the same order as the index walk with
+ * the rows; the lists have total_all tasks, completed_all of them done.
+ * few: only the lists by title and the pending ones by update time, in
+ * either order: four lists, as many as a connection keeps marks of. */
+static void assert_deep_pages(const struct fixture *f, int64_t total_all, int64_t completed_all, bool few)
 {
 	static const char *const order[3][2] = {
 	    {"created_at DESC, id DESC", "created_at ASC, id ASC"},
@@ -541,23 +587,21 @@ static void test_deep_offset_pages(void **state)
 	static const char *const by_status[3] = {"", " AND completed = 0", " AND completed = 1"};
 	static const int64_t offsets[] = {500, 555, 590, 599, 600, 650, 890, 900, 1100, 1193, 1199, 1200, 1750, 1799, 1800, 5000};
 	static const int limits[] = {1, 7, 100};
-	struct fixture *f = *state;
 
-	add_user(f, USER_A, "ada@example.com");
-	add_user(f, USER_B, "bob@example.com");
-	raw_exec(f->path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3600)"
-	                  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
-	                  " SELECT CASE WHEN i % 2 THEN '" USER_A "' ELSE '" USER_B "' END,"
-	                  " CASE i % 3 WHEN 0 THEN 'Task ' ELSE 'task ' END || (i * 37 % 101),"
-	                  " i % 3 = 0, i / 2, i / 2 + i * 13 % 50 FROM n");
 	for (int filter = TASK_FILTER_ALL; filter <= TASK_FILTER_COMPLETED; filter++) {
 		char sql[512];
 		int64_t count;
 
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE user_id = ?1%s", by_status[filter]);
 		count = raw_query(f->path, sql, USER_A);
-		assert_int_equal(count, filter == TASK_FILTER_ALL ? 1800 : filter == TASK_FILTER_PENDING ? 1200 : 600);
+		assert_int_equal(count, filter == TASK_FILTER_ALL         ? total_all
+		                        : filter == TASK_FILTER_PENDING ? total_all - completed_all
+		                                                        : completed_all);
+		if (few && filter == TASK_FILTER_COMPLETED)
+			continue;
 		for (int sort = TASK_SORT_CREATED; sort <= TASK_SORT_TITLE; sort++) {
+			if (few && sort != (filter == TASK_FILTER_ALL ? TASK_SORT_TITLE : TASK_SORT_UPDATED))
+				continue;
 			for (int asc = 0; asc <= 1; asc++) {
 				for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++) {
 					for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
@@ -589,6 +633,62 @@ static void test_deep_offset_pages(void **state)
 				}
 			}
 		}
+	}
+}
+
+/* A page at an offset of PAGE_IDS_MIN_OFFSET (sqlite.c, 500) or more is
+ * read as ids from a covering index, then rows by id; in the second half of
+ * the list, from its other end, backwards, and past MARK_STEP (512) from a
+ * mark the connection keeps while user A's tasks do not change
+ * (task_page_deep, task_page_marked). Either way the same tasks, in the same
+ * order, as the index walk with the rows, for every filter, sort, order and
+ * limit, at offsets before, at and past the middle and the end: user A has
+ * 1,800 tasks, 1,200 pending and 600 completed, with ties in every sort key
+ * (broken by id). Then four lists again on the same connection, its marks
+ * of them found, after each kind of change of A's tasks (title edits,
+ * toggles, deletes, creates: each moves the entries after it) and after B's
+ * alone, and after a title given to more than MARK_STEP tasks; then every
+ * list once more. */
+static void test_deep_offset_pages(void **state)
+{
+	struct fixture *f = *state;
+
+	add_user(f, USER_A, "ada@example.com");
+	add_user(f, USER_B, "bob@example.com");
+	raw_exec(f->path, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3600)"
+	                  " INSERT INTO tasks (user_id, title, completed, created_at, updated_at)"
+	                  " SELECT CASE WHEN i % 2 THEN '" USER_A "' ELSE '" USER_B "' END,"
+	                  " CASE i % 3 WHEN 0 THEN 'Task ' ELSE 'task ' END || (i * 37 % 101),"
+	                  " i % 3 = 0, i / 2, i / 2 + i * 13 % 50 FROM n");
+	assert_deep_pages(f, 1800, 600, false);
+	assert_deep_pages(f, 1800, 600, true);
+	/* titles that sort first, and later updates */
+	raw_exec(f->path, "UPDATE tasks SET title = 'aa ' || title, updated_at = updated_at + 100"
+	                  " WHERE user_id = '" USER_A "' AND id % 11 = 0");
+	assert_deep_pages(f, 1800, 600, true);
+	/* 40 pending tasks done */
+	raw_exec(f->path, "UPDATE tasks SET completed = 1 WHERE id IN (SELECT id FROM tasks"
+	                  " WHERE user_id = '" USER_A "' AND completed = 0 ORDER BY id LIMIT 40)");
+	assert_deep_pages(f, 1800, 640, true);
+	raw_exec(f->path, "DELETE FROM tasks WHERE user_id = '" USER_A "' AND id % 13 = 1 AND completed = 0");
+	{
+		int64_t all = raw_query(f->path, "SELECT count(*) FROM tasks WHERE user_id = ?1", USER_A);
+
+		assert_true(all < 1800);
+		assert_deep_pages(f, all, 640, true);
+		for (int i = 0; i < 30; i++)
+			new_task(f, USER_A, i % 2 ? "Aardvark" : "middle task", NULL, false, 5 + i);
+		assert_deep_pages(f, all + 30, 640, true);
+		raw_exec(f->path, "UPDATE tasks SET title = 'a' || title WHERE user_id = '" USER_B "'");
+		assert_deep_pages(f, all + 30, 640, true);
+		/* one title for more than MARK_STEP tasks, in either case, in
+		 * the first half of the list by title */
+		raw_exec(f->path, "UPDATE tasks SET title = CASE WHEN id % 12 = 1 THEN 'middle' ELSE 'Middle' END"
+		                  " WHERE user_id = '" USER_A "' AND id % 6 = 1");
+		assert_true(raw_query(f->path, "SELECT count(*) FROM tasks WHERE user_id = ?1 AND title = 'Middle'"
+		                               " COLLATE NOCASE", USER_A) > 512);
+		assert_deep_pages(f, all + 30, 640, true);
+		assert_deep_pages(f, all + 30, 640, false);
 	}
 }
 
